@@ -1,0 +1,28 @@
+"""Shared pytest configuration.
+
+When ``COURSE_REQUIRE_ALL`` is set (CI sets it), a skipped test is reported as a
+failure: every real component (PyTorch, MNIST, Chromium, bubblewrap) must be present.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+REQUIRE_ALL = bool(os.environ.get("COURSE_REQUIRE_ALL"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_ALL and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else ""
+        report.outcome = "failed"
+        report.longrepr = f"skipped under COURSE_REQUIRE_ALL=1: {reason}"
+
+
+@pytest.fixture
+def rng():
+    """A seeded generator so that every test is reproducible."""
+    return np.random.default_rng(0)
