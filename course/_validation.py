@@ -45,7 +45,9 @@ def as_float_array(
         a floating array (its precision is kept).
     """
     if isinstance(a, (str, bytes)) or a is None:
-        raise TypeError(f"{name} must be array-like of numbers, but got {type(a).__name__}.")
+        raise TypeError(
+            f"{name} must be array-like of numbers, but got {type(a).__name__}."
+        )
     try:
         arr = np.asarray(a)
     except Exception as exc:  # ragged nested lists and the like
@@ -109,8 +111,7 @@ def check_labels(y, name: str = "y", *, n_classes: int | None = None) -> np.ndar
     if np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             raise ValueError(
-                f"{name} must contain integer class labels, but got non-integer "
-                "values."
+                f"{name} must contain integer class labels, but got non-integer values."
             )
         arr = arr.astype(np.int64)
     if not np.issubdtype(arr.dtype, np.integer):

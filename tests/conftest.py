@@ -26,3 +26,14 @@ def pytest_runtest_makereport(item, call):
 def rng():
     """A seeded generator so that every test is reproducible."""
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The MNIST files named by ``COURSE_DATA_DIR``, loaded once per session."""
+    data_dir = os.environ.get("COURSE_DATA_DIR")
+    if not data_dir:
+        pytest.skip("COURSE_DATA_DIR is not set: no MNIST files to test on")
+    from course.data import load_mnist
+
+    return load_mnist(data_dir, download=False)
