@@ -17,6 +17,7 @@ __all__ = [
     "check_X_y",
     "check_labels",
     "check_positive",
+    "check_fraction",
     "check_is_fitted",
     "check_n_features",
     "NotFittedError",
@@ -154,6 +155,17 @@ def check_positive(value, name: str, *, strict: bool = True, integer: bool = Fal
         bound = "> 0" if strict else ">= 0"
         raise ValueError(f"{name} must be {bound}, but got {value!r}.")
     return value
+
+
+def check_fraction(value, name: str) -> float:
+    """Check that ``value`` is a real number strictly between 0 and 1."""
+    if isinstance(value, bool) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{name} must be a number in (0, 1), but got {value!r}.")
+    if not 0 < value < 1:
+        raise ValueError(f"{name} must be in (0, 1), but got {value!r}.")
+    return float(value)
 
 
 def check_is_fitted(estimator, attribute: str) -> None:
