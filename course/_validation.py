@@ -13,6 +13,8 @@ import numpy as np
 
 __all__ = [
     "as_float_array",
+    "as_nonempty_float_array",
+    "check_axis",
     "check_X",
     "check_X_y",
     "check_labels",
@@ -77,6 +79,34 @@ def as_float_array(
             "infinite value(s)."
         )
     return arr
+
+
+def as_nonempty_float_array(a, name: str, *, dtype=None) -> np.ndarray:
+    """``as_float_array`` that also rejects empty arrays."""
+    arr = as_float_array(a, name, dtype=dtype)
+    if arr.size == 0:
+        raise ValueError(
+            f"{name} must contain at least one value, but got an empty array of "
+            f"shape {arr.shape}."
+        )
+    return arr
+
+
+def check_axis(axis, shape: tuple[int, ...], name: str) -> int:
+    """Validate ``axis`` for an array of ``shape``; return it as an int."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an integer, but got {axis!r}.")
+    ndim = len(shape)
+    if ndim == 0:
+        raise ValueError(
+            f"{name} must have at least 1 dimension (the classes), but got a 0-d array."
+        )
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"axis must be in [{-ndim}, {ndim - 1}] for {name} of shape {shape}, "
+            f"but got {axis}."
+        )
+    return int(axis)
 
 
 def check_X(X, name: str = "X", *, dtype=None) -> np.ndarray:
