@@ -18,6 +18,7 @@ __all__ = [
     "check_X",
     "check_X_y",
     "check_labels",
+    "class_labels",
     "check_positive",
     "check_fraction",
     "check_is_fitted",
@@ -157,6 +158,32 @@ def check_labels(y, name: str = "y", *, n_classes: int | None = None) -> np.ndar
                 f"in [{lo}, {hi}]."
             )
     return arr.astype(np.int64, copy=False)
+
+
+def class_labels(y, n_classes: int | None = None) -> tuple[np.ndarray, int]:
+    """Validate integer class labels and settle the number of classes.
+
+    Parameters
+    ----------
+    y : array_like of int, shape (n_samples,)
+        Labels in ``[0, n_classes)``.
+    n_classes : int or None
+        Number of classes (at least 2); by default ``max(y) + 1``, and at
+        least 2.
+
+    Returns
+    -------
+    y : ndarray of int64, shape (n_samples,)
+    n_classes : int
+    """
+    y = check_labels(y)
+    if n_classes is None:
+        n_classes = max(int(y.max()) + 1, 2)
+    else:
+        check_positive(n_classes, "n_classes", integer=True)
+        if n_classes < 2:
+            raise ValueError(f"n_classes must be >= 2, but got {n_classes}.")
+    return check_labels(y, n_classes=n_classes), int(n_classes)
 
 
 def check_X_y(X, y, *, dtype=None) -> tuple[np.ndarray, np.ndarray]:
