@@ -107,7 +107,5 @@ def test_fitted_and_n_features():
 
     with pytest.raises(NotFittedError, match="This Model instance is not fitted yet"):
         check_is_fitted(Model(), "coef_")
-    with pytest.raises(
-        ValueError, match="X has 3 features, but Model was fitted"
-    ):
+    with pytest.raises(ValueError, match="X has 3 features, but Model was fitted"):
         check_n_features(Model(), np.ones((1, 3)), 4)
