@@ -1,0 +1,220 @@
+"""Problem sets: one trusted module per nbgrader assignment, holding its graded parts.
+
+A module ``grader/problemsets/psN.py`` defines
+
+``PARTS`` (required)
+    a list of :class:`grader.cases.Part`, one per nbgrader test cell (``grade_id``);
+``HANDOUTS`` (optional)
+    the ``course`` modules students may use, also inside the sandbox; default
+    :data:`DEFAULT_HANDOUTS`. Every other ``course`` module counts as the reference
+    library: it is absent from the sandbox, and a graded function that uses it gets
+    reason IMPORTS_REFERENCE;
+``LIMITS`` (optional)
+    a :class:`grader.sandbox.Limits` for this problem set's runs.
+
+:func:`load_problem_set` imports and validates such a module. ``demo0`` is a
+two-part problem set (``relu``, ``softmax``) for the grader's own tests and demos.
+
+Writing one, in short:
+
+- the source notebook ``solutions/psN/psN.ipynb`` has, per graded part, an answer
+  cell defining the function and a test cell (``grade_id`` = the part's
+  ``grade_id``, its points = the part's ``points``) whose hidden part is one line,
+  ``check_part("psN", "<grade_id>", <function>)`` from :mod:`grader.checks`; the
+  public part may call ``check_own_code("psN", <function>)`` so that students learn
+  before submitting that using the reference gets no points;
+- a case's ``reference(*args)`` returns a number, a numeric array, or a tuple/list
+  of them (one entry per output: the student must return a sequence of the same
+  length); a dataclass or an object is not an output, so wrap the reference in a
+  small function returning the arrays to compare;
+- arguments from ``make_args`` are numeric arrays, numbers, strings, None, and
+  lists, tuples or string-keyed dicts of these (no objects: they cross into the
+  sandbox as data);
+- a part is all or nothing, so split a function's behaviours over several parts
+  when partial credit is wanted;
+- graded functions are called after every cell of the notebook has run, once per
+  case, each call under ``LIMITS.case_seconds``; cells that train on MNIST count
+  against ``LIMITS.cell_seconds``, ``cpu_seconds`` and ``wall_seconds``;
+- a handout must not import a module that is not handed out (checked on load).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import importlib
+import importlib.util
+import pkgutil
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.cases import Part, ProblemSetError
+from grader.sandbox import Limits
+
+__all__ = [
+    "DEFAULT_HANDOUTS",
+    "ProblemSet",
+    "load_problem_set",
+    "problem_set_names",
+]
+
+DEFAULT_HANDOUTS = ("course._validation", "course.data")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class ProblemSet:
+    """The graded parts of one assignment, and what students may use.
+
+    Attributes
+    ----------
+    name : str
+        The nbgrader assignment name, e.g. ``"ps3"``.
+    parts : tuple of Part
+    handouts : tuple of str
+        ``course`` modules handed out (``"course.data"``, ...).
+    limits : Limits
+    """
+
+    name: str
+    parts: tuple[Part, ...]
+    handouts: tuple[str, ...] = DEFAULT_HANDOUTS
+    limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self):
+        _validate(self)
+
+    @property
+    def max_score(self) -> float:
+        return sum(part.points for part in self.parts)
+
+    def part(self, grade_id: str) -> Part:
+        """The part graded by the test cell ``grade_id``."""
+        for part in self.parts:
+            if part.grade_id == grade_id:
+                return part
+        known = ", ".join(part.grade_id for part in self.parts)
+        raise KeyError(
+            f"problem set {self.name!r} has no part {grade_id!r}; its parts are "
+            f"{known}."
+        )
+
+    def is_reference(self, dotted: str) -> bool:
+        """Whether a dotted name belongs to the reference library (not handed out).
+
+        ``"course.activations.relu"`` is, unless ``course.activations`` is a handout;
+        ``"course"`` itself and ``"course.data.load_mnist"`` (a default handout) are
+        not.
+        """
+        pieces = dotted.split(".")
+        if pieces[0] != "course" or len(pieces) < 2 or pieces[1].startswith("__"):
+            return False
+        return f"course.{pieces[1]}" not in self.handouts
+
+    def handout_sources(self) -> list[Path]:
+        """Files or package folders of the handed-out modules (trusted copies)."""
+        sources = []
+        for module in self.handouts:
+            spec = importlib.util.find_spec(module)
+            if spec is None or spec.origin is None:
+                raise ProblemSetError(f"handout module {module!r} cannot be found.")
+            origin = Path(spec.origin)
+            sources.append(origin.parent if spec.submodule_search_locations else origin)
+        return sources
+
+
+def _validate(problem_set: ProblemSet) -> None:
+    where = f"problem set {problem_set.name!r}"
+    if not problem_set.parts:
+        raise ProblemSetError(f"{where} has no PARTS.")
+    grade_ids = [part.grade_id for part in problem_set.parts]
+    if len(set(grade_ids)) != len(grade_ids):
+        raise ProblemSetError(f"{where} repeats a grade_id: {grade_ids}.")
+    for part in problem_set.parts:
+        if not isinstance(part, Part):
+            raise ProblemSetError(
+                f"{where}: PARTS must hold Part objects, got {part!r}."
+            )
+        if not part.points > 0:
+            raise ProblemSetError(
+                f"{where}: part {part.grade_id!r} must have positive points, "
+                f"got {part.points!r}."
+            )
+        if not part.cases:
+            raise ProblemSetError(f"{where}: part {part.grade_id!r} has no cases.")
+        names = [case.name for case in part.cases]
+        if len(set(names)) != len(names):
+            raise ProblemSetError(
+                f"{where}: part {part.grade_id!r} repeats a case name: {names}."
+            )
+        for case in part.cases:
+            if case.function != part.function:
+                raise ProblemSetError(
+                    f"{where}: case {case.name!r} calls {case.function!r}, but part "
+                    f"{part.grade_id!r} grades {part.function!r}."
+                )
+    for module in problem_set.handouts:
+        pieces = module.split(".")
+        if len(pieces) != 2 or pieces[0] != "course":
+            raise ProblemSetError(
+                f"{where}: a handout must be a module directly under course, such as "
+                f"'course.data', but got {module!r}."
+            )
+    for source in problem_set.handout_sources():
+        files = sorted(source.rglob("*.py")) if source.is_dir() else [source]
+        for path in files:
+            for imported in _course_imports(path):
+                if problem_set.is_reference(imported):
+                    raise ProblemSetError(
+                        f"{where}: the handout {path.name} imports {imported}, which "
+                        f"is not handed out; add it to HANDOUTS or drop the handout."
+                    )
+
+
+def _course_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.startswith("course.")}
+
+
+@functools.cache
+def load_problem_set(name: str) -> ProblemSet:
+    """Import and validate ``grader.problemsets.<name>``.
+
+    Raises
+    ------
+    KeyError
+        When there is no such problem set.
+    ProblemSetError
+        When the module is malformed.
+    """
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise KeyError(f"{name!r} is not a problem set name (lowercase, e.g. 'ps3').")
+    if name not in problem_set_names():
+        known = ", ".join(problem_set_names())
+        raise KeyError(f"there is no problem set {name!r}; known: {known}.")
+    module = importlib.import_module(f"{__name__}.{name}")
+    if not hasattr(module, "PARTS"):
+        raise ProblemSetError(f"problem set module {module.__name__} defines no PARTS.")
+    return ProblemSet(
+        name=name,
+        parts=tuple(module.PARTS),
+        handouts=tuple(getattr(module, "HANDOUTS", DEFAULT_HANDOUTS)),
+        limits=getattr(module, "LIMITS", Limits()),
+    )
+
+
+def problem_set_names() -> list[str]:
+    """The problem sets available in this package."""
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules(__path__)
+        if not info.ispkg and _NAME.match(info.name)
+    )
