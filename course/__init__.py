@@ -14,6 +14,12 @@ One module per concept:
 - ``course.approximation``: universal approximation by steps, hand-built networks
 - ``course.vanishing``: vanishing and exploding gradient experiments
 - ``course.data``: MNIST, 2-D toy data sets and train/validation splits
+- ``course.examples``: objectives and target functions used by lectures and widgets
+- ``course.perceptron_steps``: a perceptron's parameters after every update
+- ``course.backprop_steps``: example graphs and their gradients gate by gate
+- ``course.warping``: a layer's map of the plane, applied to grids and data
+- ``course.plane``: grids and boxes for drawing 2-D decision boundaries
+- ``course.playground``: the training state behind the live playground
 - ``course.widgets``: interactive explorers for the lecture notebooks
 """
 
