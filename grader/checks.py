@@ -21,8 +21,11 @@ hostile student can defeat them; ``grader autograde`` is the trusted path.
 
 from __future__ import annotations
 
+import contextlib
 import dis
+import io
 import types
+import warnings
 from collections.abc import Callable
 
 from grader.cases import (
@@ -71,8 +74,11 @@ def reference_uses_live(function, is_reference: Callable[[str], bool]) -> list[s
                     found.add(submodule.__name__)
             return
         module = getattr(value, "__module__", None)
-        if isinstance(module, str) and is_reference(module):
-            found.add(f"{module}.{getattr(value, '__qualname__', '')}".rstrip("."))
+        qualified = f"{module}.{getattr(value, '__qualname__', '')}".rstrip(".")
+        if isinstance(module, str) and (
+            is_reference(module) or is_reference(qualified)
+        ):
+            found.add(qualified)
         elif isinstance(value, types.FunctionType):
             visit(value)
         elif isinstance(value, type):
@@ -163,7 +169,11 @@ def check_part(problem_set: str, grade_id: str, function) -> None:
         args = case_inputs(problem_set, part, case)
         spec, expected = expected_output(problem_set, part, case)
         try:
-            value = function(*args)
+            # The student's warnings and stderr prints must not reach the test
+            # cell: nbgrader scores a cell with stderr output as failed.
+            with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+                warnings.simplefilter("ignore")
+                value = function(*args)
         except Exception as exc:
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             raise AssertionError(

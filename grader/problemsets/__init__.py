@@ -9,6 +9,10 @@ A module ``grader/problemsets/psN.py`` defines
     :data:`DEFAULT_HANDOUTS`. Every other ``course`` module counts as the reference
     library: it is absent from the sandbox, and a graded function that uses it gets
     reason IMPORTS_REFERENCE;
+``REFERENCE`` (optional)
+    dotted names of handed-out objects that are nevertheless references for this
+    problem set (e.g. ``"course.data.train_val_split"`` when students write their
+    own split): using one in a graded function gets reason IMPORTS_REFERENCE;
 ``LIMITS`` (optional)
     a :class:`grader.sandbox.Limits` for this problem set's runs.
 
@@ -75,12 +79,15 @@ class ProblemSet:
     handouts : tuple of str
         ``course`` modules handed out (``"course.data"``, ...).
     limits : Limits
+    references : tuple of str
+        Handed-out objects that still count as the reference (dotted names).
     """
 
     name: str
     parts: tuple[Part, ...]
     handouts: tuple[str, ...] = DEFAULT_HANDOUTS
     limits: Limits = field(default_factory=Limits)
+    references: tuple[str, ...] = ()
 
     def __post_init__(self):
         _validate(self)
@@ -107,6 +114,12 @@ class ProblemSet:
         ``"course"`` itself and ``"course.data.load_mnist"`` (a default handout) are
         not.
         """
+        if any(dotted == r or dotted.startswith(r + ".") for r in self.references):
+            return True
+        return self.is_reference_module(dotted)
+
+    def is_reference_module(self, dotted: str) -> bool:
+        """Whether ``dotted`` lies in a ``course`` module that is not handed out."""
         pieces = dotted.split(".")
         if pieces[0] != "course" or len(pieces) < 2 or pieces[1].startswith("__"):
             return False
@@ -165,7 +178,7 @@ def _validate(problem_set: ProblemSet) -> None:
         files = sorted(source.rglob("*.py")) if source.is_dir() else [source]
         for path in files:
             for imported in _course_imports(path):
-                if problem_set.is_reference(imported):
+                if problem_set.is_reference_module(imported):
                     raise ProblemSetError(
                         f"{where}: the handout {path.name} imports {imported}, which "
                         f"is not handed out; add it to HANDOUTS or drop the handout."
@@ -208,6 +221,7 @@ def load_problem_set(name: str) -> ProblemSet:
         parts=tuple(module.PARTS),
         handouts=tuple(getattr(module, "HANDOUTS", DEFAULT_HANDOUTS)),
         limits=getattr(module, "LIMITS", Limits()),
+        references=tuple(getattr(module, "REFERENCE", ())),
     )
 
 
