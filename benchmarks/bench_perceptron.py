@@ -1,14 +1,14 @@
 """Epoch time of the multi-class perceptron on the MNIST training images.
 
-The peer is the same mistake-driven rule written the plain way: a Python loop over
-the rows that scores each image with one matrix-vector product and, on a mistake,
-adds the image to the row of the true class and subtracts it from the row of the
-predicted one (scikit-learn, whose ``Perceptron`` would be the natural peer, is not
-a dependency). Both start from zero weights, run ``N_EPOCHS`` epochs in the order of
-the files in float32 and make the same updates, so they report the same numbers of
-mistakes. The time per epoch is the time of the whole run divided by ``N_EPOCHS``;
-the course's includes input validation and building the bias-augmented copy of the
-data once per run.
+The peer is the same mistake-driven rule written the plain way,
+``course.perceptron.perceptron_updates``: a Python loop over the rows that scores
+each image with one matrix-vector product and, on a mistake, adds the image to the
+row of the true class and subtracts it from the row of the predicted one
+(scikit-learn, whose ``Perceptron`` would be the natural peer, is not a dependency).
+Both start from zero weights, run ``N_EPOCHS`` epochs in the order of the files in
+float32 and make the same updates, so they report the same numbers of mistakes. The
+time per epoch is the time of the whole run divided by ``N_EPOCHS``; both include
+input validation and building the bias-augmented copy of the data once per run.
 
 Runs of the two alternate, so that a change in the load of the machine hits both;
 the medians and the ratio loop/course are printed (goal: >= 1). The MNIST files are
@@ -22,7 +22,7 @@ import numpy as np
 
 from benchmarks.timing import measure, median, percentile
 from course.data import load_mnist
-from course.perceptron import MulticlassPerceptron
+from course.perceptron import MulticlassPerceptron, perceptron_updates
 
 REPEATS = 3
 N_EPOCHS = 5
@@ -30,23 +30,19 @@ N_CLASSES = 10
 
 
 def per_sample_training(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, list[int]]:
-    """``N_EPOCHS`` epochs of the multi-class perceptron rule, one row at a time."""
-    W = np.zeros((N_CLASSES, X.shape[1]), dtype=X.dtype)
-    b = np.zeros(N_CLASSES, dtype=X.dtype)
-    labels = y.tolist()
-    mistakes_per_epoch = []
-    for _ in range(N_EPOCHS):
-        mistakes = 0
-        for x, target in zip(X, labels, strict=True):
-            predicted = int(np.argmax(W @ x + b))
-            if predicted != target:
-                W[target] += x
-                b[target] += 1
-                W[predicted] -= x
-                b[predicted] -= 1
-                mistakes += 1
-        mistakes_per_epoch.append(mistakes)
-    return W, mistakes_per_epoch
+    """``N_EPOCHS`` epochs of the multi-class perceptron rule, one row at a time.
+
+    Returns the final weights (without the biases) and the mistakes per epoch.
+    """
+    theta = None
+    epochs = []
+    for update in perceptron_updates(
+        X, y, n_epochs=N_EPOCHS, multiclass=True, n_classes=N_CLASSES
+    ):
+        theta = update.theta
+        epochs.append(update.epoch)
+    mistakes_per_epoch = np.bincount(epochs, minlength=N_EPOCHS + 1)[1:]
+    return theta[:, :-1], mistakes_per_epoch.tolist()
 
 
 def main() -> None:

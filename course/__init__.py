@@ -5,7 +5,7 @@ One module per concept:
 - ``course.activations``: activation functions and their derivatives
 - ``course.losses``: losses, softmax and one-hot encoding
 - ``course.gradcheck``: central-difference gradient checking
-- ``course.perceptron``: binary, multi-class and averaged perceptrons
+- ``course.perceptron``: binary, multi-class and averaged perceptrons, step by step
 - ``course.optim``: gradient descent, mini-batches and the SGD optimiser
 - ``course.linear``: logistic and softmax regression
 - ``course.layers``: the dense layer
@@ -15,7 +15,6 @@ One module per concept:
 - ``course.vanishing``: vanishing and exploding gradient experiments
 - ``course.data``: MNIST, 2-D toy data sets and train/validation splits
 - ``course.examples``: objectives and target functions used by lectures and widgets
-- ``course.perceptron_steps``: a perceptron's parameters after every update
 - ``course.backprop_steps``: example graphs and their gradients gate by gate
 - ``course.warping``: a layer's map of the plane, applied to grids and data
 - ``course.plane``: grids and boxes for drawing 2-D decision boundaries

@@ -15,6 +15,7 @@ __all__ = [
     "as_float_array",
     "as_nonempty_float_array",
     "check_axis",
+    "check_dtype",
     "check_X",
     "check_X_y",
     "check_labels",
@@ -108,6 +109,18 @@ def check_axis(axis, shape: tuple[int, ...], name: str) -> int:
             f"but got {axis}."
         )
     return int(axis)
+
+
+def check_dtype(dtype) -> np.dtype:
+    """Return ``dtype`` as a numpy dtype if it is float32 or float64, else raise."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    # ``dtype=None`` is refused explicitly: numpy would read it as float64.
+    if dtype is None or resolved is None or resolved.char not in "fd":
+        raise ValueError(f"dtype must be float32 or float64, but got {dtype!r}.")
+    return resolved
 
 
 def check_X(X, name: str = "X", *, dtype=None) -> np.ndarray:

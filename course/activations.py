@@ -491,9 +491,50 @@ _ERFC_DEN_TAIL_MONIC = (
 )
 
 
-def _monic(coefficients: tuple[float, ...], x: np.ndarray) -> np.ndarray:
-    """Evaluate ``x**n + c[0] x**(n-1) + ... + c[n-1]``."""
-    return np.polyval((1.0, *coefficients), x)
+def _horner_pairs(numerator, denominator) -> np.ndarray:
+    """Coefficients of ``numerator`` and of the monic ``denominator`` side by side.
+
+    Returns an array of shape (degree + 1, 2, 1), highest power first, the
+    shorter polynomial padded with leading zeros, for :func:`_horner`.
+    """
+    denominator = (1.0, *denominator)
+    n = max(len(numerator), len(denominator))
+    pairs = np.zeros((n, 2, 1))
+    pairs[n - len(numerator) :, 0, 0] = numerator
+    pairs[n - len(denominator) :, 1, 0] = denominator
+    return pairs
+
+
+_ERF_PAIRS = _horner_pairs(_ERF_NUM, _ERF_DEN_MONIC)
+_ERFC_MID_PAIRS = _horner_pairs(_ERFC_NUM_MID, _ERFC_DEN_MID_MONIC)
+_ERFC_TAIL_PAIRS = _horner_pairs(_ERFC_NUM_TAIL, _ERFC_DEN_TAIL_MONIC)
+
+
+def _horner(pairs: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Numerator and denominator at a 1-D ``x``, by Horner's rule in one pass.
+
+    Returns an array of shape (2, n): the two polynomials of ``pairs`` are its
+    rows, so that each power costs two in-place operations. The arithmetic is
+    that of ``np.polyval``, operation for operation.
+    """
+    pq = np.empty((2, x.size))
+    pq[...] = pairs[0]
+    for c in pairs[1:]:
+        pq *= x
+        pq += c
+    return pq
+
+
+def _rational(pairs: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``P(x) / Q(x)`` for a 1-D ``x`` (see :func:`_horner`)."""
+    p, q = _horner(pairs, x)
+    return p / q
+
+
+def _erf_small(t: np.ndarray) -> np.ndarray:
+    """``erf(t)`` for a 1-D ``t`` with ``|t| < 1``."""
+    p, q = _horner(_ERF_PAIRS, t * t)
+    return t * p / q
 
 
 def _exp_minus_square(x: np.ndarray) -> np.ndarray:
@@ -507,7 +548,21 @@ def _exp_minus_square(x: np.ndarray) -> np.ndarray:
     return np.exp(-m * m) * np.exp(-(2 * m + f) * f)
 
 
-@_ignore_underflow
+def _half_erfc(a: np.ndarray) -> np.ndarray:
+    """``erfc(a) / 2`` for a 1-D ``a`` with ``1 <= a <= 40``."""
+    tail = a >= 8.0
+    n_tail = np.count_nonzero(tail)
+    if n_tail == 0:
+        ratio = _rational(_ERFC_MID_PAIRS, a)
+    elif n_tail == a.size:
+        ratio = _rational(_ERFC_TAIL_PAIRS, a)
+    else:
+        ratio = np.empty_like(a)
+        ratio[~tail] = _rational(_ERFC_MID_PAIRS, a[~tail])
+        ratio[tail] = _rational(_ERFC_TAIL_PAIRS, a[tail])
+    return 0.5 * _exp_minus_square(a) * ratio
+
+
 def _normal_cdf(z: np.ndarray) -> np.ndarray:
     """Standard normal CDF ``Phi(z)`` of a float64 array.
 
@@ -517,32 +572,29 @@ def _normal_cdf(z: np.ndarray) -> np.ndarray:
 
     With ``t = z / sqrt(2)``: ``Phi = (1 + erf(t)) / 2`` for ``|t| < 1``, else
     ``erfc(|t|) / 2`` (or one minus it for ``t > 0``), which keeps full relative
-    precision in the left tail where ``Phi`` is tiny.
+    precision in the left tail where ``Phi`` is tiny. Each rational
+    approximation is evaluated only on the entries of its range, and without
+    selecting entries when all of them fall in one range.
     """
-    t = z * math.sqrt(0.5)
+    t = np.ravel(z) * math.sqrt(0.5)
     # Clip before the polynomials: erfc(40) underflows to 0 anyway.
     a = np.minimum(np.abs(t), 40.0)
-    out = np.empty_like(t)
-
     inner = a < 1.0
-    t_in = t[inner]
-    t2 = t_in * t_in
-    erf_in = t_in * np.polyval(_ERF_NUM, t2) / _monic(_ERF_DEN_MONIC, t2)
-    out[inner] = 0.5 + 0.5 * erf_in
-
+    n_inner = np.count_nonzero(inner)
+    if n_inner == t.size:
+        return (0.5 + 0.5 * _erf_small(t)).reshape(np.shape(z))
+    if n_inner == 0:
+        half_erfc = _half_erfc(a)
+        return np.where(t > 0, 1.0 - half_erfc, half_erfc).reshape(np.shape(z))
+    out = np.empty_like(t)
+    out[inner] = 0.5 + 0.5 * _erf_small(t[inner])
     outer = ~inner
-    a_out = a[outer]
-    ratio = np.polyval(_ERFC_NUM_MID, a_out) / _monic(_ERFC_DEN_MID_MONIC, a_out)
-    tail = a_out >= 8.0
-    a_tail = a_out[tail]
-    ratio[tail] = np.polyval(_ERFC_NUM_TAIL, a_tail) / _monic(
-        _ERFC_DEN_TAIL_MONIC, a_tail
-    )
-    half_erfc = 0.5 * _exp_minus_square(a_out) * ratio
+    half_erfc = _half_erfc(a[outer])
     out[outer] = np.where(t[outer] > 0, 1.0 - half_erfc, half_erfc)
-    return out
+    return out.reshape(np.shape(z))
 
 
+@_ignore_underflow
 def gelu(z) -> np.ndarray:
     """Gaussian error linear unit (exact form, not the tanh approximation).
 
@@ -585,9 +637,9 @@ def gelu_derivative(z) -> np.ndarray:
     """
     z = as_nonempty_float_array(z, "z")
     z64 = z.astype(np.float64, copy=False)
-    # exp(-800) is already 0, so clipping |z| at 40 only prevents z**2 overflow.
-    z_clip = np.clip(z64, -40.0, 40.0)
-    pdf = np.exp(-0.5 * z_clip * z_clip) / math.sqrt(2 * math.pi)
+    # exp(-800) is already 0, so capping |z| at 40 only prevents z**2 overflow.
+    a = np.minimum(np.abs(z64), 40.0)
+    pdf = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
     out = _normal_cdf(z64) + z64 * pdf
     return _scalar_or_array(out.astype(z.dtype, copy=False))
 

@@ -32,25 +32,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from course._validation import as_float_array, check_positive
+from course._validation import as_float_array, check_dtype, check_positive
 from course.activations import Activation, get_activation
 
-__all__ = ["INITS", "Dense", "check_dtype", "init_weights"]
+__all__ = ["INITS", "Dense", "init_weights"]
 
 #: Names accepted by :func:`init_weights` (``"glorot"`` is ``"xavier"``).
 INITS = ("normal", "xavier", "glorot", "he")
-
-
-def check_dtype(dtype) -> np.dtype:
-    """Return ``dtype`` as a numpy dtype if it is float32 or float64, else raise."""
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    # ``dtype=None`` is refused explicitly: numpy would read it as float64.
-    if dtype is None or resolved is None or resolved.char not in "fd":
-        raise ValueError(f"dtype must be float32 or float64, but got {dtype!r}.")
-    return resolved
 
 
 def init_weights(

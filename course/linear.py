@@ -54,7 +54,12 @@ from course.losses import (
 )
 from course.optim import DIVERGENCE_FACTOR, SGD, gradient_descent, minibatches
 
-__all__ = ["LinearObjective", "LogisticRegression", "SoftmaxRegression"]
+__all__ = [
+    "LinearObjective",
+    "LinearClassifierMixin",
+    "LogisticRegression",
+    "SoftmaxRegression",
+]
 
 
 class LinearObjective:
@@ -136,8 +141,54 @@ class LinearObjective:
         return grad
 
 
-class _LinearClassifier:
-    """Training loops and prediction plumbing shared by the two models."""
+class LinearClassifierMixin:
+    """Fitting and scoring plumbing of the linear classifiers.
+
+    Shared by the models here and the perceptrons of :mod:`course.perceptron`:
+    their parameters are packed as :math:`\\theta = [W \\mid b]` (as for
+    :class:`LinearObjective`), trained from zero by the subclass's
+    ``_train(X, targets, theta) -> theta`` and stored as ``coef_`` and
+    ``intercept_``.
+    """
+
+    def _fit_from_zero(self, X: np.ndarray, targets, n_classes: int | None = None):
+        """Train from :math:`\\theta = 0`, store the result and return ``self``.
+
+        :math:`\\theta` has one row per class if ``n_classes`` is given; it sets
+        ``coef_``, ``intercept_`` and ``n_features_in_``.
+        """
+        n = X.shape[1] + 1
+        shape = (n,) if n_classes is None else (n_classes, n)
+        theta = self._train(X, targets, np.zeros(shape, dtype=X.dtype))
+        self.coef_ = theta[..., :-1].copy()
+        self.intercept_ = float(theta[-1]) if n_classes is None else theta[:, -1].copy()
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _check_X_predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        X = check_X(X)
+        check_n_features(self, X, self.n_features_in_)
+        return X
+
+    def score(self, X, y) -> float:
+        """Accuracy: the fraction of samples of ``X`` whose label is predicted.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+        y : array_like of shape (n_samples,)
+
+        Returns
+        -------
+        float
+        """
+        X, y = check_X_y(X, y)
+        return 1.0 - zero_one_loss(y, self.predict(X))
+
+
+class _LinearClassifier(LinearClassifierMixin):
+    """Training loops shared by the two models."""
 
     def __init__(
         self,
@@ -216,27 +267,6 @@ class _LinearClassifier:
         self.converged_ = False
         return theta
 
-    def _check_X_predict(self, X) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        X = check_X(X)
-        check_n_features(self, X, self.n_features_in_)
-        return X
-
-    def score(self, X, y) -> float:
-        """Accuracy: the fraction of samples of ``X`` whose label is predicted.
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-        y : array_like of shape (n_samples,)
-
-        Returns
-        -------
-        float
-        """
-        X, y = check_X_y(X, y)
-        return 1.0 - zero_one_loss(y, self.predict(X))
-
 
 class LogisticRegression(_LinearClassifier):
     """Binary logistic regression, :math:`P(y = 1 \\mid x) = \\sigma(w^\\top x + b)`.
@@ -302,12 +332,7 @@ class LogisticRegression(_LinearClassifier):
         self
         """
         X, y = check_X_y(X, y)
-        targets = check_labels(y, n_classes=2).astype(X.dtype)
-        theta = self._train(X, targets, np.zeros(X.shape[1] + 1, dtype=X.dtype))
-        self.coef_ = theta[:-1].copy()
-        self.intercept_ = float(theta[-1])
-        self.n_features_in_ = X.shape[1]
-        return self
+        return self._fit_from_zero(X, check_labels(y, n_classes=2).astype(X.dtype))
 
     def decision_function(self, X) -> np.ndarray:
         """Scores :math:`z = w^\\top x + b` (log-odds of class 1).
@@ -444,12 +469,8 @@ class SoftmaxRegression(_LinearClassifier):
         """
         X, y = check_X_y(X, y)
         y, n_classes = class_labels(y, self.n_classes)
-        theta = np.zeros((n_classes, X.shape[1] + 1), dtype=X.dtype)
-        theta = self._train(X, y, theta)
-        self.coef_ = theta[:, :-1].copy()
-        self.intercept_ = theta[:, -1].copy()
+        self._fit_from_zero(X, y, n_classes)
         self.n_classes_ = n_classes
-        self.n_features_in_ = X.shape[1]
         return self
 
     def decision_function(self, X) -> np.ndarray:

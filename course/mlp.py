@@ -40,6 +40,7 @@ import numpy as np
 from course import losses
 from course._validation import (
     as_float_array,
+    check_dtype,
     check_is_fitted,
     check_labels,
     check_n_features,
@@ -48,7 +49,7 @@ from course._validation import (
     check_X_y,
 )
 from course.activations import Activation, get_activation, sigmoid, softmax
-from course.layers import INITS, Dense, check_dtype
+from course.layers import INITS, Dense
 from course.optim import SGD, minibatches
 
 __all__ = ["LOSSES", "MLP"]
@@ -94,7 +95,8 @@ class MLP:
         of every weight matrix (not of the biases), i.e. it minimises the loss
         plus :math:`\\frac{\\lambda}{2} \\sum_l \\lVert W^l \\rVert^2`.
     batch_size : int, default 32
-        Mini-batch size.
+        Mini-batch size. Like ``lr``, it may be changed between calls of
+        :meth:`partial_fit`.
     n_epochs : int, default 10
         Passes over the training data made by :meth:`fit`.
     init : {"he", "xavier", "glorot", "normal"}, default "he"
@@ -257,8 +259,28 @@ class MLP:
             self.history_["accuracy"] = []
         self._rng = rng
 
-    def _initialize(self) -> None:
-        """Validate the hyperparameters and draw a fresh network."""
+    def initialize(self) -> MLP:
+        """Draw a fresh network from the hyperparameters, without training.
+
+        Validates the hyperparameters and sets ``layers_`` (hence ``weights_``
+        and ``biases_``) from ``layer_sizes``, ``activation``, ``init``,
+        ``init_scale``, ``seed`` and ``dtype``, with zero biases, a new optimiser
+        and an empty ``history_``: the state :meth:`fit` starts from. The
+        generator seeded with ``seed`` then draws the order of the mini-batches
+        of the following :meth:`partial_fit` calls, so that
+        ``initialize()`` and ``n`` calls of ``partial_fit`` train exactly like
+        ``n`` calls of ``partial_fit`` on an unfitted model.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> mlp = MLP([3, 4, 2], init="xavier", seed=1).initialize()
+        >>> [W.shape for W in mlp.weights_], mlp.biases_[0].tolist()
+        ([(4, 3), (2, 4)], [0.0, 0.0, 0.0, 0.0])
+        """
         self._check_params()
         activations, dtype = self._spec
         rng = np.random.default_rng(self.seed)
@@ -280,6 +302,7 @@ class MLP:
             ],
             rng,
         )
+        return self
 
     @classmethod
     def from_weights(
@@ -619,7 +642,7 @@ class MLP:
         -------
         self
         """
-        self._initialize()
+        self.initialize()
         X, y = self._check_X_y(X, y)
         epochs = range(self.n_epochs)
         if self.verbose:
@@ -637,9 +660,12 @@ class MLP:
     def partial_fit(self, X, y, *, validation_data: tuple | None = None) -> MLP:
         """Train for one epoch, starting from the current weights.
 
-        The first call on an unfitted model initialises it. Changes of ``lr``,
-        ``momentum`` or ``weight_decay`` between calls take effect at the next
-        call (a new momentum or weight decay restarts the optimiser).
+        The first call on an unfitted model initialises it (:meth:`initialize`).
+        Changes of ``lr``, ``momentum``, ``weight_decay`` or ``batch_size``
+        between calls take effect at the next call (a new momentum or weight
+        decay restarts the optimiser). Those that describe the network (sizes,
+        activations, loss, initialisation, seed, dtype) take effect at the next
+        :meth:`initialize` or :meth:`fit`.
 
         Parameters
         ----------
@@ -651,7 +677,7 @@ class MLP:
         self
         """
         if getattr(self, "layers_", None) is None:
-            self._initialize()
+            self.initialize()
         else:
             self._sync_optimizer()
         X, y = self._check_X_y(X, y)

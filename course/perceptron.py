@@ -23,28 +23,31 @@ matrix product, jumps to the first misclassified one, updates, and carries on
 from the example after it. This visits the examples in exactly the order of
 the per-example loop and makes exactly the same updates, without a Python
 step per correctly classified example.
+
+:func:`perceptron_updates` is that per-example loop, the rule exactly as
+stated above, yielding the parameters after every update;
+:func:`perceptron_trace` records them all, to replay training one mistake at
+a time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import numpy as np
 
-from course._validation import (
-    check_is_fitted,
-    check_n_features,
-    check_positive,
-    check_X,
-    check_X_y,
-    class_labels,
-)
-from course.losses import zero_one_loss
+from course._validation import check_positive, check_X, check_X_y, class_labels
+from course.linear import LinearClassifierMixin
 
 __all__ = [
     "Perceptron",
     "AveragedPerceptron",
     "MulticlassPerceptron",
+    "PerceptronUpdate",
+    "PerceptronTrace",
+    "perceptron_updates",
+    "perceptron_trace",
 ]
 
 _MIN_BLOCK = 8
@@ -101,7 +104,28 @@ def _epoch(
     return mistakes
 
 
-class _PerceptronBase:
+def _binary_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The alphabet of binary labels ``y`` ([0, 1] or [-1, 1]) and ``y == 1``."""
+    if y.ndim != 1:
+        raise ValueError(
+            f"y must be a 1-D array of labels, but got an array of shape {y.shape}."
+        )
+    if not (np.issubdtype(y.dtype, np.number) or y.dtype == np.bool_):
+        raise TypeError(f"y must contain numbers, but got dtype {y.dtype}.")
+    labels = np.unique(y)
+    if set(labels.tolist()) == {0, 1}:
+        classes = np.array([0, 1])
+    elif set(labels.tolist()) == {-1, 1}:
+        classes = np.array([-1, 1])
+    else:
+        raise ValueError(
+            "y must contain exactly the two labels {0, 1} or {-1, 1}, but got "
+            f"the labels {labels.tolist()}."
+        )
+    return classes, y == 1
+
+
+class _PerceptronBase(LinearClassifierMixin):
     """Epoch loop, stopping rules and averaging shared by the perceptrons."""
 
     def __init__(
@@ -168,27 +192,6 @@ class _PerceptronBase:
             # sum_{s=1}^{T} theta_s = (T + 1) theta_T - sum_tau tau * delta_tau
             return (((tau + 1) * theta - avg_sum) / tau).astype(theta.dtype)
         return theta
-
-    def _check_X_predict(self, X) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        X = check_X(X)
-        check_n_features(self, X, self.n_features_in_)
-        return X
-
-    def score(self, X, y) -> float:
-        """Accuracy: the fraction of samples of ``X`` whose label is predicted.
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-        y : array_like of shape (n_samples,)
-
-        Returns
-        -------
-        float
-        """
-        X, y = check_X_y(X, y)
-        return 1.0 - zero_one_loss(y, self.predict(X))
 
 
 class Perceptron(_PerceptronBase):
@@ -275,28 +278,8 @@ class Perceptron(_PerceptronBase):
         self
         """
         X, y = check_X_y(X, y)
-        if y.ndim != 1:
-            raise ValueError(
-                f"y must be a 1-D array of labels, but got an array of shape {y.shape}."
-            )
-        if not (np.issubdtype(y.dtype, np.number) or y.dtype == np.bool_):
-            raise TypeError(f"y must contain numbers, but got dtype {y.dtype}.")
-        labels = np.unique(y)
-        if set(labels.tolist()) == {0, 1}:
-            self.classes_ = np.array([0, 1])
-        elif set(labels.tolist()) == {-1, 1}:
-            self.classes_ = np.array([-1, 1])
-        else:
-            raise ValueError(
-                "y must contain exactly the two labels {0, 1} or {-1, 1}, but got "
-                f"the labels {labels.tolist()}."
-            )
-        positive = y == 1
-        theta = self._train(X, positive, np.zeros(X.shape[1] + 1, dtype=X.dtype))
-        self.coef_ = theta[:-1].copy()
-        self.intercept_ = float(theta[-1])
-        self.n_features_in_ = X.shape[1]
-        return self
+        self.classes_, positive = _binary_labels(y)
+        return self._fit_from_zero(X, positive)
 
     def decision_function(self, X) -> np.ndarray:
         """Scores :math:`w^\\top x + b` before the threshold.
@@ -431,12 +414,8 @@ class MulticlassPerceptron(_PerceptronBase):
         """
         X, y = check_X_y(X, y)
         y, n_classes = class_labels(y, self.n_classes)
-        theta = np.zeros((n_classes, X.shape[1] + 1), dtype=X.dtype)
-        theta = self._train(X, y, theta)
-        self.coef_ = theta[:, :-1].copy()
-        self.intercept_ = theta[:, -1].copy()
+        self._fit_from_zero(X, y, n_classes)
         self.n_classes_ = n_classes
-        self.n_features_in_ = X.shape[1]
         return self
 
     def decision_function(self, X) -> np.ndarray:
@@ -465,3 +444,234 @@ class MulticlassPerceptron(_PerceptronBase):
         ndarray of int of shape (n_samples,)
         """
         return self.decision_function(X).argmax(axis=1)
+
+
+# --------------------------------------------------------------------------
+# the rule one example at a time
+# --------------------------------------------------------------------------
+
+
+class PerceptronUpdate(NamedTuple):
+    """One update of the perceptron rule.
+
+    Attributes
+    ----------
+    epoch : int
+        Epoch of the update, from 1.
+    index : int
+        Row of ``X`` that was misclassified and caused the update.
+    theta : ndarray
+        The parameters after the update, a new array at every update:
+        ``[w_1, ..., w_d, b]`` of shape (n_features + 1,) for the binary rule,
+        one such row per class, shape (n_classes, n_features + 1), for the
+        multi-class rule.
+    """
+
+    epoch: int
+    index: int
+    theta: np.ndarray
+
+
+def _start(
+    X, y, lr: float, n_epochs: int, multiclass: bool, n_classes: int | None
+) -> tuple[np.ndarray, list, np.ndarray]:
+    """Validate; return the bias-augmented ``X``, the targets and zero weights."""
+    X, y = check_X_y(X, y)
+    check_positive(lr, "lr")
+    check_positive(n_epochs, "n_epochs", integer=True)
+    if multiclass:
+        targets, n_classes = class_labels(y, n_classes)
+        theta = np.zeros((n_classes, X.shape[1] + 1), dtype=X.dtype)
+    elif n_classes is not None:
+        raise ValueError(
+            "n_classes is a parameter of the multi-class rule: pass multiclass=True "
+            f"with it, but got n_classes={n_classes!r} with multiclass=False."
+        )
+    else:
+        targets = _binary_labels(y)[1]
+        theta = np.zeros(X.shape[1] + 1, dtype=X.dtype)
+    return _augment(X, 1.0), targets.tolist(), theta
+
+
+def _per_example(
+    Xa: np.ndarray, targets: list, theta: np.ndarray, lr: float, n_epochs: int
+) -> Iterator[PerceptronUpdate]:
+    """The loop of :func:`perceptron_updates` over validated inputs."""
+    multiclass = theta.ndim == 2
+    for epoch in range(1, n_epochs + 1):
+        mistakes = 0
+        for i, (x, target) in enumerate(zip(Xa, targets, strict=True)):
+            if multiclass:
+                predicted = int(np.argmax(theta @ x))
+                if predicted == target:
+                    continue
+                step = lr * x
+                theta = theta.copy()
+                theta[target] += step
+                theta[predicted] -= step
+            else:
+                fired = bool(x @ theta >= 0)
+                if fired == target:
+                    continue
+                theta = theta + (lr if target else -lr) * x
+            mistakes += 1
+            yield PerceptronUpdate(epoch, i, theta)
+        if mistakes == 0:
+            return
+
+
+def perceptron_updates(
+    X,
+    y,
+    *,
+    lr: float = 1.0,
+    n_epochs: int = 10,
+    multiclass: bool = False,
+    n_classes: int | None = None,
+) -> Iterator[PerceptronUpdate]:
+    """The perceptron rule as in the textbook, one example at a time.
+
+    Starting from :math:`\\theta = 0`, visit the examples in the order given,
+    epoch after epoch, and update on every mistake:
+
+    * binary rule, :math:`f(x) = 1` if :math:`w^\\top x + b \\ge 0`, else 0:
+      :math:`\\theta \\leftarrow \\theta + \\eta\\,(y - f(x))\\,(x, 1)`;
+    * multi-class rule, prediction :math:`p = \\arg\\max_j (W x + b)_j`: add
+      :math:`\\eta\\,(x, 1)` to the row of the true class :math:`y` and subtract
+      it from row :math:`p`.
+
+    Stop after an epoch without mistakes or after ``n_epochs`` epochs. This is
+    the plain loop, one dot product per example and one Python step each: it
+    makes exactly the updates of :class:`Perceptron` and
+    :class:`MulticlassPerceptron` (which skip ahead to the next mistake with
+    block scans, and also stop when the weights cycle), serves as their
+    reference, and is much slower on large data.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+        Kept in its floating precision (float32 stays float32).
+    y : array_like of shape (n_samples,)
+        Labels {0, 1} or {-1, 1} for the binary rule (1 is the positive
+        class); integer labels in ``[0, n_classes)`` for the multi-class rule.
+    lr : float, default 1.0
+        Learning rate :math:`\\eta` > 0.
+    n_epochs : int, default 10
+        Largest number of passes over the data.
+    multiclass : bool, default False
+        Run the multi-class rule.
+    n_classes : int or None, default None
+        Number of classes of the multi-class rule; by default ``max(y) + 1``.
+
+    Returns
+    -------
+    iterator of PerceptronUpdate
+        One item per update, in order, each holding the parameters after it.
+        The arguments are checked when the function is called; training runs
+        as the iterator is consumed.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> first = next(perceptron_updates(X, [0, 0, 0, 1]))  # logical AND
+    >>> first.epoch, first.index, first.theta.tolist()
+    (1, 0, [0.0, 0.0, -1.0])
+    """
+    Xa, targets, theta = _start(X, y, lr, n_epochs, multiclass, n_classes)
+    return _per_example(Xa, targets, theta, lr, n_epochs)
+
+
+class PerceptronTrace(NamedTuple):
+    """Every state of a perceptron during training.
+
+    Attributes
+    ----------
+    theta : ndarray of shape (n_updates + 1, *theta_shape)
+        The parameters before the first update (zeros) and after each update:
+        ``theta_shape`` is (n_features + 1,), ``[w_1, ..., w_d, b]``, for the
+        binary rule and (n_classes, n_features + 1) for the multi-class rule.
+    index : ndarray of int, shape (n_updates,)
+        Row of ``X`` that was misclassified and caused update ``k``
+        (``theta[k]`` misclassifies it, ``theta[k + 1]`` is the result).
+    epoch : ndarray of int, shape (n_updates,)
+        Epoch (from 1) of each update.
+    n_errors : ndarray of int, shape (n_updates + 1,)
+        Number of points of ``X`` misclassified by ``theta[k]``.
+    mistakes_per_epoch : ndarray of int, shape (n_epochs_run,)
+        Updates made in each epoch.
+    converged : bool
+        True if the last epoch made no update: the data are separated.
+    """
+
+    theta: np.ndarray
+    index: np.ndarray
+    epoch: np.ndarray
+    n_errors: np.ndarray
+    mistakes_per_epoch: np.ndarray
+    converged: bool
+
+
+def perceptron_trace(
+    X,
+    y,
+    lr: float = 1.0,
+    n_epochs: int = 10,
+    *,
+    multiclass: bool = False,
+    n_classes: int | None = None,
+) -> PerceptronTrace:
+    """Train a perceptron and record its parameters after every update.
+
+    Runs :func:`perceptron_updates` in float64 and keeps every state.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    y : array_like of shape (n_samples,)
+        Labels {0, 1} or {-1, 1} (1 is the positive class); integer labels
+        in ``[0, n_classes)`` with ``multiclass=True``.
+    lr : float, default 1.0
+        Learning rate :math:`\\eta` > 0.
+    n_epochs : int, default 10
+        Largest number of passes over the data.
+    multiclass : bool, default False
+        Record the multi-class rule.
+    n_classes : int or None, default None
+        Number of classes of the multi-class rule; by default ``max(y) + 1``.
+
+    Returns
+    -------
+    PerceptronTrace
+        The final parameters ``theta[-1]`` are those of
+        ``Perceptron(lr=lr, n_epochs=n_epochs).fit(X, y)`` (``coef_`` then
+        ``intercept_``) whenever that one stops after an epoch without mistakes.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> trace = perceptron_trace(X, [0, 0, 0, 1])  # logical AND
+    >>> trace.converged, trace.theta[-1].tolist(), int(trace.n_errors[-1])
+    (True, [2.0, 1.0, -3.0], 0)
+    """
+    X = check_X(X, dtype=np.float64)
+    Xa, targets, theta = _start(X, y, lr, n_epochs, multiclass, n_classes)
+    updates = list(_per_example(Xa, targets, theta, lr, n_epochs))
+    thetas = np.stack([theta] + [u.theta for u in updates])
+    epoch = np.array([u.epoch for u in updates], dtype=np.intp)
+    # An epoch without mistakes ends training: it follows the last update's
+    # epoch unless that one was the last allowed.
+    last = int(epoch[-1]) if updates else 0
+    n_run = min(n_epochs, last + 1)
+    if multiclass:
+        predicted = (thetas @ Xa.T).argmax(axis=1).T
+    else:
+        predicted = Xa @ thetas.T >= 0
+    wrong = predicted != np.array(targets)[:, None]  # (n_samples, n_updates + 1)
+    return PerceptronTrace(
+        theta=thetas,
+        index=np.array([u.index for u in updates], dtype=np.intp),
+        epoch=epoch,
+        n_errors=np.count_nonzero(wrong, axis=0),
+        mistakes_per_epoch=np.bincount(epoch, minlength=n_run + 1)[1:],
+        converged=last < n_epochs,
+    )

@@ -20,9 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from course._validation import check_positive
-from course.activations import get_activation
 from course.data import make_dataset, train_val_split
-from course.layers import init_weights
 from course.losses import cross_entropy
 from course.mlp import MLP
 from course.plane import PixelGrid, data_box, pixel_grid
@@ -104,7 +102,7 @@ class Playground:
     grid : PixelGrid
         Pixels of a box around the data.
     mlp : MLP
-        The network being trained (``from_weights`` with fresh weights).
+        The network being trained (fresh weights from :meth:`MLP.initialize`).
     epoch : int
         Epochs trained since the last reset.
     train_loss, test_loss : list of float
@@ -196,28 +194,20 @@ class Playground:
 
     def reset(self) -> None:
         """Fresh weights (from ``seed``), epoch 0 and the losses before training."""
-        get_activation(self.activation)
-        sizes = [2, *self.hidden, self.n_classes]
         for width in self.hidden:
             check_positive(width, "each hidden layer width", integer=True)
-        rng = np.random.default_rng(self.seed)
-        weights = [
-            init_weights(n_in, n_out, self.init, seed=rng)
-            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)
-        ]
-        biases = [np.zeros(n_out) for n_out in sizes[1:]]
-        self.mlp = MLP.from_weights(
-            weights,
-            biases,
+        self.mlp = MLP(
+            [2, *self.hidden, self.n_classes],
             activation=self.activation,
             output_activation="linear",
             loss="cross_entropy",
             lr=self.lr,
             weight_decay=self.weight_decay,
             batch_size=self.batch_size,
+            init=self.init,
             seed=self.seed,
             dtype=self.dtype,
-        )
+        ).initialize()
         self.epoch = 0
         self.train_loss: list[float] = []
         self.test_loss: list[float] = []

@@ -41,7 +41,6 @@ import numpy as np
 
 from course._validation import check_positive
 from course.activations import Activation
-from course.layers import init_weights
 from course.mlp import MLP
 
 __all__ = [
@@ -65,20 +64,21 @@ class GradientReport(NamedTuple):
         Layer numbers ``1, ..., L`` (input side first).
     grad_norms : ndarray of shape (n_layers,)
         Frobenius norm :math:`\\lVert \\partial L / \\partial W^l \\rVert_F`.
-    jacobian_norms : ndarray of shape (n_layers,)
+    jacobian_norms : ndarray of shape (n_layers,) or None
         :math:`\\lVert \\mathrm{diag}(\\sigma'(a^l)) W^l \\rVert_2`, geometric
-        mean over the samples of the batch.
-    jacobian_products : ndarray of shape (n_layers,)
+        mean over the samples of the batch (None if :func:`gradient_report` was
+        called with ``jacobians=False``).
+    jacobian_products : ndarray of shape (n_layers,) or None
         :math:`\\prod_{i=l+1}^{L} \\lVert J^i \\rVert_2` (1 for the last layer):
         the bound on how much the output gradient is amplified on its way down to
         layer ``l``. Geometric mean over the samples, which is the product of the
-        geometric means in ``jacobian_norms``.
+        geometric means in ``jacobian_norms`` (None with ``jacobians=False``).
     """
 
     layer: np.ndarray
     grad_norms: np.ndarray
-    jacobian_norms: np.ndarray
-    jacobian_products: np.ndarray
+    jacobian_norms: np.ndarray | None
+    jacobian_products: np.ndarray | None
 
 
 class Sweep(NamedTuple):
@@ -160,15 +160,15 @@ def deep_mlp(
     check_positive(depth, "depth", integer=True)
     check_positive(width, "width", integer=True)
     sizes = [width if n_in is None else n_in] + [width] * depth + [n_classes]
-    rng = np.random.default_rng(seed)
-    weights = [
-        init_weights(n, m, init, scale=scale, seed=rng)
-        for n, m in zip(sizes[:-1], sizes[1:], strict=True)
-    ]
-    biases = [np.zeros(m) for m in sizes[1:]]
-    return MLP.from_weights(
-        weights, biases, activation, "linear", "cross_entropy", seed=seed
-    )
+    return MLP(
+        sizes,
+        activation,
+        "linear",
+        "cross_entropy",
+        init=init,
+        init_scale=scale,
+        seed=seed,
+    ).initialize()
 
 
 def jacobian_norms(mlp: MLP) -> np.ndarray:
@@ -214,6 +214,7 @@ def gradient_report(
     n_samples: int = 64,
     n_classes: int = 10,
     seed: int | None = 0,
+    jacobians: bool = True,
 ) -> GradientReport:
     """Per-layer gradient norms and Jacobian norms of a fresh deep network.
 
@@ -229,6 +230,11 @@ def gradient_report(
     n_classes : int, default 10
     seed : int or None, default 0
         Seed of the weights and of the batch.
+    jacobians : bool, default True
+        Also compute the Jacobian norms: one singular value decomposition per
+        sample and layer, which costs far more than the gradients when the
+        layers are wide. With False, ``jacobian_norms`` and
+        ``jacobian_products`` are None; the gradient norms are the same.
 
     Returns
     -------
@@ -248,9 +254,11 @@ def gradient_report(
     X = rng.standard_normal((n_samples, width))
     y = rng.integers(n_classes, size=n_samples)
     _, grads_W, _ = mlp.loss_and_gradients(X, y)
-    per_layer = _geometric_mean(jacobian_norms(mlp))
-    # prod_{i > l} ||J^i||: reversed cumulative product, shifted by one layer.
-    above = np.append(np.cumprod(per_layer[:0:-1])[::-1], 1.0)
+    per_layer = above = None
+    if jacobians:
+        per_layer = _geometric_mean(jacobian_norms(mlp))
+        # prod_{i > l} ||J^i||: reversed cumulative product, shifted by one layer.
+        above = np.append(np.cumprod(per_layer[:0:-1])[::-1], 1.0)
     return GradientReport(
         layer=np.arange(1, len(grads_W) + 1),
         grad_norms=np.array([np.linalg.norm(g) for g in grads_W]),
@@ -363,6 +371,7 @@ def depth_sweep(
             n_samples=n_samples,
             n_classes=n_classes,
             seed=seed,
+            jacobians=False,
         )
         for depth in depths
     ]

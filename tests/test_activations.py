@@ -178,6 +178,30 @@ def test_normal_cdf_is_as_accurate_as_math_erfc():
     assert rel[z > -10].max() < 1e-13
 
 
+@pytest.mark.parametrize(
+    "lo, hi",
+    [
+        (-1.4, 1.4),  # |t| < 1 only
+        (1.5, 11.0),  # 1 <= |t| < 8 only
+        (-37.5, -11.5),  # |t| >= 8 only
+        (-37.5, -2.0),  # the two erfc ranges
+        (-0.5, 9.0),  # erf and the middle erfc range
+        (-37.5, 1.0),  # all three
+    ],
+)
+def test_normal_cdf_does_not_depend_on_the_other_entries(lo, hi):
+    # Arrays that fall in fewer ranges of the approximations skip the others;
+    # every entry must get the value it gets among entries of every range.
+    z_all = np.linspace(-37.5, 11.0, 20001)
+    phi_all = act._normal_cdf(z_all)
+    inside = (z_all >= lo) & (z_all <= hi)
+    z = z_all[inside]
+    np.testing.assert_array_equal(act._normal_cdf(z), phi_all[inside])
+    np.testing.assert_array_equal(
+        act._normal_cdf(z[:6].reshape(2, 3)), phi_all[inside][:6].reshape(2, 3)
+    )
+
+
 def test_softmax_worked_example_from_the_slides():
     # Scores for (dog, cat, fish, frog).
     y_hat = softmax([3.2, 5.1, -1.7, -3.7])

@@ -7,20 +7,13 @@ import pytest
 
 from course import losses
 from course._validation import NotFittedError
+from course.activations import ACTIVATIONS
 from course.gradcheck import check_gradient, rel_error
 from course.mlp import LOSSES, MLP
 from course.optim import SGD
 
-ACTIVATION_NAMES = [
-    "sigmoid",
-    "tanh",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "silu",
-    "gelu",
-    "linear",
-]
+#: Every activation with a useful derivative (that of step is 0 wherever it exists).
+ACTIVATION_NAMES = [name for name in ACTIVATIONS if name != "step"]
 
 #: (loss, output activation) pairs: every loss, and MSE through several outputs.
 LOSS_CASES = [
@@ -369,6 +362,45 @@ def test_partial_fit_follows_changes_of_the_hyperparameters():
     mlp.lr = -1
     with pytest.raises(ValueError, match=r"lr must be > 0, but got -1"):
         mlp.partial_fit(XOR_X, XOR_Y)
+
+
+def test_a_new_batch_size_applies_at_the_next_partial_fit():
+    mlp = MLP([2, 4, 2], "tanh", lr=0.1, batch_size=1, seed=0)
+    mlp.partial_fit(XOR_X, XOR_Y)
+    mlp.batch_size = len(XOR_X)  # the next epoch is one step on all the samples
+    _, grads_W, grads_b = mlp.loss_and_gradients(XOR_X, XOR_Y)
+    params = mlp.weights_ + mlp.biases_
+    expected = [p - 0.1 * g for p, g in zip(params, grads_W + grads_b, strict=True)]
+    mlp.partial_fit(XOR_X, XOR_Y)
+    for p, e in zip(mlp.weights_ + mlp.biases_, expected, strict=True):
+        np.testing.assert_allclose(p, e, rtol=1e-12, atol=1e-15)
+
+
+def test_initialize_draws_the_network_that_fit_starts_from():
+    params = dict(layer_sizes=[2, 5, 3, 2], activation="tanh", init="xavier", seed=3)
+    mlp = MLP(**params)
+    assert mlp.initialize() is mlp
+    assert [W.shape for W in mlp.weights_] == [(5, 2), (3, 5), (2, 3)]
+    assert all(np.all(b == 0) for b in mlp.biases_)
+    assert mlp.history_ == {"loss": [], "accuracy": []}
+    assert mlp.predict(XOR_X).shape == (4,)  # usable without training
+    # then partial_fit trains exactly as from an unfitted model
+    mlp.partial_fit(XOR_X, XOR_Y)
+    fresh = MLP(**params).partial_fit(XOR_X, XOR_Y)
+    for a, b in zip(
+        mlp.weights_ + mlp.biases_, fresh.weights_ + fresh.biases_, strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+    first = MLP(**params).initialize().weights_
+    mlp.initialize()  # starts over
+    for a, b in zip(mlp.weights_, first, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert mlp.history_["loss"] == []
+    wide = MLP([100, 400, 2], init="he", dtype=np.float32, seed=0).initialize()
+    assert wide.weights_[0].dtype == np.float32
+    assert wide.weights_[0].std() == pytest.approx(np.sqrt(2 / 100), rel=0.02)
+    with pytest.raises(ValueError, match=r"at least 2 sizes .* but got \[2\]"):
+        MLP([2]).initialize()
 
 
 def test_weights_are_the_arrays_that_training_updates():

@@ -1,4 +1,5 @@
-"""Tests for course.perceptron: binary, averaged and multi-class perceptrons."""
+"""Tests for course.perceptron: binary, averaged and multi-class perceptrons, and
+the rule one example at a time."""
 
 import logging
 import time
@@ -7,10 +8,15 @@ import numpy as np
 import pytest
 
 from course._validation import NotFittedError
+from course.data import make_blobs
 from course.perceptron import (
     AveragedPerceptron,
     MulticlassPerceptron,
     Perceptron,
+    PerceptronTrace,
+    PerceptronUpdate,
+    perceptron_trace,
+    perceptron_updates,
 )
 
 logger = logging.getLogger(__name__)
@@ -26,43 +32,6 @@ def separable_data(rng, n=200, n_features=5, margin=0.3):
     score = X @ w + b
     keep = np.abs(score) > margin
     return X[keep][:n], (score[keep][:n] > 0).astype(int)
-
-
-def reference_binary(X, y, n_epochs, lr=1.0):
-    """The rule exactly as on the slides, one example at a time (test oracle)."""
-    theta = np.zeros(X.shape[1] + 1)
-    mistakes = []
-    for _ in range(n_epochs):
-        m = 0
-        for x, target in zip(X, y, strict=True):
-            xa = np.append(x, 1.0)
-            f = 1 if xa @ theta >= 0 else 0
-            if f != target:
-                theta += lr * (target - f) * xa
-                m += 1
-        mistakes.append(m)
-        if m == 0:
-            break
-    return theta, mistakes
-
-
-def reference_multiclass(X, y, n_classes, n_epochs):
-    """Per-example multi-class rule (test oracle)."""
-    W = np.zeros((n_classes, X.shape[1] + 1))
-    mistakes = []
-    for _ in range(n_epochs):
-        m = 0
-        for x, target in zip(X, y, strict=True):
-            xa = np.append(x, 1.0)
-            p = int(np.argmax(W @ xa))
-            if p != target:
-                W[target] += xa
-                W[p] -= xa
-                m += 1
-        mistakes.append(m)
-        if m == 0:
-            break
-    return W, mistakes
 
 
 # --------------------------------------------------------------------------
@@ -161,9 +130,9 @@ def test_block_scan_matches_the_per_example_rule(rng):
     X = rng.integers(-3, 4, size=(60, 4)).astype(float)
     y = rng.integers(0, 2, size=60)
     clf = Perceptron(n_epochs=7).fit(X, y)
-    theta, mistakes = reference_binary(X, y, n_epochs=7)
-    assert clf.mistakes_per_epoch_ == mistakes
-    np.testing.assert_array_equal(np.append(clf.coef_, clf.intercept_), theta)
+    trace = perceptron_trace(X, y, n_epochs=7)
+    assert clf.mistakes_per_epoch_ == trace.mistakes_per_epoch.tolist()
+    np.testing.assert_array_equal(np.append(clf.coef_, clf.intercept_), trace.theta[-1])
 
 
 def test_plus_minus_one_labels_give_the_same_boundary(rng):
@@ -327,28 +296,24 @@ def test_multiclass_block_scan_matches_the_per_example_rule(rng):
     X = rng.integers(-2, 3, size=(80, 5)).astype(float)
     y = rng.integers(0, 4, size=80)
     clf = MulticlassPerceptron(n_epochs=6).fit(X, y)
-    W, mistakes = reference_multiclass(X, y, 4, n_epochs=6)
-    assert clf.mistakes_per_epoch_ == mistakes
-    np.testing.assert_array_equal(clf.coef_, W[:, :-1])
-    np.testing.assert_array_equal(clf.intercept_, W[:, -1])
+    trace = perceptron_trace(X, y, n_epochs=6, multiclass=True, n_classes=4)
+    assert clf.mistakes_per_epoch_ == trace.mistakes_per_epoch.tolist()
+    np.testing.assert_array_equal(clf.coef_, trace.theta[-1][:, :-1])
+    np.testing.assert_array_equal(clf.intercept_, trace.theta[-1][:, -1])
 
 
 def test_multiclass_averaged_matches_mean_of_weights(rng):
     X = rng.integers(-2, 3, size=(30, 3)).astype(float)
     y = rng.integers(0, 3, size=30)
     clf = MulticlassPerceptron(n_epochs=4, averaged=True).fit(X, y)
-    # Average the weights held after every example, one example at a time.
-    W = np.zeros((3, 4))
-    total = np.zeros_like(W)
-    for _ in range(clf.n_epochs_):
-        for x, target in zip(X, y, strict=True):
-            xa = np.append(x, 1.0)
-            p = int(np.argmax(W @ xa))
-            if p != target:
-                W[target] += xa
-                W[p] -= xa
-            total += W
-    mean = total / (clf.n_epochs_ * len(X))
+    # Average the weights held after every example visited: theta[k] is held
+    # from the visit that made it (theta[0] from the first) until the next update.
+    trace = perceptron_trace(X, y, n_epochs=clf.n_epochs_, multiclass=True)
+    n_visits = clf.n_epochs_ * len(X)
+    made_at = (trace.epoch - 1) * len(X) + trace.index + 1
+    held = np.diff(np.concatenate([[1], made_at, [n_visits + 1]]))
+    assert held.sum() == n_visits
+    mean = np.tensordot(held, trace.theta, axes=1) / n_visits
     np.testing.assert_allclose(clf.coef_, mean[:, :-1], atol=1e-12)
     np.testing.assert_allclose(clf.intercept_, mean[:, -1], atol=1e-12)
 
@@ -444,3 +409,126 @@ def test_multiclass_perceptron_on_mnist(mnist):
 def test_multiclass_rejects_bad_labels(y, params, error, match):
     with pytest.raises(error, match=match):
         MulticlassPerceptron(**params).fit(np.zeros((3, 2)), y)
+
+
+# --------------------------------------------------------------------------
+# the rule one example at a time: perceptron_updates and perceptron_trace
+# --------------------------------------------------------------------------
+
+
+def test_trace_of_the_and_gate_by_hand():
+    trace = perceptron_trace(BOOLEAN_INPUTS, [0, 0, 0, 1])
+    assert isinstance(trace, PerceptronTrace)
+    # Epoch 1: theta = 0 fires on (0, 0) -> subtract; (1, 1) missed -> add; ...
+    np.testing.assert_array_equal(trace.theta[1], [0.0, 0.0, -1.0])
+    np.testing.assert_array_equal(trace.theta[2], [1.0, 1.0, 0.0])
+    assert trace.index[:2].tolist() == [0, 3]
+    assert trace.converged
+    assert trace.n_errors[-1] == 0
+    # the epochs of test_and_weights_by_hand
+    assert trace.mistakes_per_epoch.tolist() == [2, 3, 3, 2, 1, 0]
+
+
+@pytest.mark.parametrize("seed", [0, 3, 4])
+def test_trace_ends_at_the_weights_of_the_perceptron_class(seed):
+    X, y = make_blobs(40, centers=[[1, 1], [3, 3]], cluster_std=0.5, seed=seed)
+    trace = perceptron_trace(X, y, lr=0.5, n_epochs=20)
+    clf = Perceptron(lr=0.5, n_epochs=20).fit(X, y)
+    assert trace.converged and clf.converged_
+    np.testing.assert_allclose(trace.theta[-1], [*clf.coef_, clf.intercept_])
+
+
+def test_every_traced_update_fixes_a_point_that_was_wrong():
+    X, y = make_blobs(40, centers=[[1, 1], [3, 3]], cluster_std=0.5, seed=3)
+    trace = perceptron_trace(X, y)
+    Xa = np.column_stack([X, np.ones(len(X))])
+    for k, i in enumerate(trace.index):
+        before = Xa[i] @ trace.theta[k] >= 0
+        assert before != (y[i] == 1)
+        np.testing.assert_allclose(
+            trace.theta[k + 1] - trace.theta[k], (1 if y[i] == 1 else -1) * Xa[i]
+        )
+    assert len(trace.theta) == len(trace.index) + 1 == len(trace.n_errors)
+    assert trace.epoch.tolist() == sorted(trace.epoch.tolist())
+
+
+def test_trace_of_xor_never_converges():
+    trace = perceptron_trace(BOOLEAN_INPUTS, [0, 1, 1, 0], n_epochs=5)
+    assert not trace.converged
+    assert len(trace.mistakes_per_epoch) == 5
+    assert trace.n_errors.min() >= 1
+
+
+def test_trace_with_labels_minus_one_one_is_the_same():
+    a = perceptron_trace(BOOLEAN_INPUTS, [0, 0, 0, 1])
+    b = perceptron_trace(BOOLEAN_INPUTS, [-1, -1, -1, 1])
+    np.testing.assert_array_equal(a.theta, b.theta)
+
+
+def test_multiclass_trace_by_hand():
+    # The run of test_multiclass_hand_traced_updates, state by state.
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]])
+    trace = perceptron_trace(X, [0, 1, 2], multiclass=True)
+    assert trace.theta.shape == (4, 3, 3)
+    np.testing.assert_array_equal(trace.theta[1], [[0, -1, -1], [0, 1, 1], [0, 0, 0]])
+    np.testing.assert_array_equal(
+        trace.theta[-1], [[2, 0, -1], [-1, 1, 0], [-1, -1, 1]]
+    )
+    assert trace.index.tolist() == [1, 2, 0] and trace.epoch.tolist() == [1, 1, 2]
+    assert trace.n_errors.tolist() == [2, 2, 1, 0]
+    assert trace.mistakes_per_epoch.tolist() == [2, 1, 0] and trace.converged
+
+
+def test_a_trace_without_updates_has_converged_after_one_epoch():
+    # Zero weights predict class 0 for every point, which is right here.
+    trace = perceptron_trace(np.eye(3), [0, 0, 0], multiclass=True, n_classes=3)
+    assert trace.theta.shape == (1, 3, 4) and not trace.theta.any()
+    assert trace.index.size == 0 and trace.n_errors.tolist() == [0]
+    assert trace.mistakes_per_epoch.tolist() == [0] and trace.converged
+
+
+def test_updates_are_yielded_one_at_a_time_as_new_arrays():
+    updates = perceptron_updates(BOOLEAN_INPUTS, [0, 0, 0, 1], lr=0.5)
+    first = next(updates)
+    assert isinstance(first, PerceptronUpdate)
+    assert (first.epoch, first.index) == (1, 0)
+    np.testing.assert_array_equal(first.theta, [0.0, 0.0, -0.5])
+    second = next(updates)
+    np.testing.assert_array_equal(first.theta, [0.0, 0.0, -0.5])  # not overwritten
+    np.testing.assert_array_equal(second.theta, [0.5, 0.5, 0.0])
+    rest = list(updates)
+    assert len(rest) == 2 + 3 + 3 + 2 + 1 - 2
+    np.testing.assert_array_equal(rest[-1].theta, [1.0, 0.5, -1.5])
+
+
+def test_updates_keep_float32():
+    X = BOOLEAN_INPUTS.astype(np.float32)
+    *_, last = perceptron_updates(X, [0, 1, 2, 1], multiclass=True)
+    assert last.theta.dtype == np.float32 and last.theta.shape == (3, 3)
+
+
+@pytest.mark.parametrize(
+    "y, params, error, match",
+    [
+        ([0, 2, 0, 2], {}, ValueError, r"\{0, 1\} or \{-1, 1\}, but got the labels"),
+        (
+            [0, 1, 0, 1],
+            {"n_classes": 2},
+            ValueError,
+            r"pass multiclass=True with it, but got n_classes=2 with multiclass=False",
+        ),
+        ([0, 1, 0, 1], {"lr": 0}, ValueError, "lr must be > 0, but got 0"),
+        ([0, 1, 0, 1], {"n_epochs": 1.5}, TypeError, "n_epochs must be an integer"),
+        (
+            [0, 1, 3, 1],
+            {"multiclass": True, "n_classes": 3},
+            ValueError,
+            r"labels in \[0, 2\], but got labels in \[0, 3\]",
+        ),
+    ],
+)
+def test_updates_check_their_arguments_when_called(y, params, error, match):
+    with pytest.raises(error, match=match):
+        perceptron_updates(BOOLEAN_INPUTS, y, **params)  # before any iteration
+    with pytest.raises(error, match=match):
+        perceptron_trace(BOOLEAN_INPUTS, y, **params)

@@ -6,6 +6,7 @@ from course._validation import (
     as_float_array,
     as_nonempty_float_array,
     check_axis,
+    check_dtype,
     check_fraction,
     check_is_fitted,
     check_labels,
@@ -109,3 +110,14 @@ def test_fitted_and_n_features():
         check_is_fitted(Model(), "coef_")
     with pytest.raises(ValueError, match="X has 3 features, but Model was fitted"):
         check_n_features(Model(), np.ones((1, 3)), 4)
+
+
+def test_check_dtype_accepts_the_two_float_types_only():
+    assert check_dtype("float32") == np.float32
+    assert check_dtype(np.float64) == np.float64
+    with pytest.raises(ValueError, match=r"dtype must be float32 or float64, but got"):
+        check_dtype(np.float16)
+    with pytest.raises(ValueError, match=r"but got 'banana'"):
+        check_dtype("banana")
+    with pytest.raises(ValueError, match=r"but got None"):
+        check_dtype(None)

@@ -120,6 +120,22 @@ def test_gradient_report_reads_the_gradients_of_the_mlp():
     np.testing.assert_allclose(report.grad_norms, [np.linalg.norm(g) for g in grads_W])
 
 
+def test_gradient_report_can_skip_the_jacobians():
+    full = gradient_report(5, 8, "gelu", "he", n_samples=4)
+    fast = gradient_report(5, 8, "gelu", "he", n_samples=4, jacobians=False)
+    assert fast.jacobian_norms is None and fast.jacobian_products is None
+    np.testing.assert_array_equal(fast.grad_norms, full.grad_norms)
+    np.testing.assert_array_equal(fast.layer, full.layer)
+
+
+def test_depth_sweep_reads_the_gradient_reports():
+    result = depth_sweep([2, 4], activation="tanh", init="xavier", **SMALL)
+    for k, depth in enumerate([2, 4]):
+        report = gradient_report(depth, 32, "tanh", "xavier", n_samples=16)
+        assert result.first_layer[k] == report.grad_norms[0]
+        assert result.last_layer[k] == report.grad_norms[-1]
+
+
 def test_deep_mlp_has_the_requested_shape_and_initialisation():
     mlp = deep_mlp(4, 200, "relu", "he", n_in=100, n_classes=3, seed=0)
     assert isinstance(mlp, MLP)

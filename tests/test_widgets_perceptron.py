@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from course.activations import step
-from course.perceptron_steps import perceptron_trace
+from course.perceptron import perceptron_trace
 from course.plane import line_in_box
 from course.widgets import PerceptronTrainingExplorer, PerceptronXorExplorer
 

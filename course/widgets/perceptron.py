@@ -6,11 +6,12 @@ In a notebook::
     PerceptronTrainingExplorer()          # or PerceptronTrainingExplorer(X, y)
     PerceptronXorExplorer()
 
-:class:`PerceptronTrainingExplorer` replays :func:`course.perceptron_steps.
-perceptron_trace`: the slider (or the play and step buttons) moves through the
-updates, the plot shows the boundary after the update (the previous one dashed),
-the points it misclassifies (crosses) and, circled, the point that causes the
-next update; on the right, the number of misclassified points after each update.
+:class:`PerceptronTrainingExplorer` replays
+:func:`course.perceptron.perceptron_trace`: the slider (or the play and step
+buttons) moves through the updates, the plot shows the boundary after the
+update (the previous one dashed), the points it misclassifies (crosses) and,
+circled, the point that causes the next update; on the right, the number of
+misclassified points after each update.
 
 :class:`PerceptronXorExplorer` has sliders for ``w1``, ``w2`` and ``b`` of one
 perceptron over the four XOR points and counts the points it gets wrong: never
@@ -26,7 +27,7 @@ from matplotlib.colors import ListedColormap, to_rgba
 from course._validation import check_X_y
 from course.activations import step
 from course.data import make_blobs
-from course.perceptron_steps import perceptron_trace
+from course.perceptron import perceptron_trace
 from course.plane import data_box, line_in_box, pixel_grid
 from course.widgets._base import (
     CLASS_COLORS,
