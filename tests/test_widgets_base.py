@@ -108,3 +108,14 @@ def test_interactive_mode_puts_the_ipympl_canvas_in_the_layout():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("ok")
+
+
+def test_log_slider_shows_its_initial_value_exactly():
+    from course.widgets._base import log_slider
+
+    for value, vmin, vmax in [(1.0, 0.1, 10.0), (0.03, 0.001, 3.0), (0.5, 0.01, 1.0)]:
+        slider = log_slider("x", value, vmin, vmax)
+        assert slider.value == pytest.approx(value, rel=1e-12)
+        assert (
+            vmin * (1 - 1e-9) <= 10**slider.min <= 10**slider.max <= vmax * (1 + 1e-9)
+        )

@@ -101,12 +101,21 @@ def float_slider(
 def log_slider(
     description: str, value: float, vmin: float, vmax: float, base: float = 10
 ) -> widgets.FloatLogSlider:
-    """A slider on a log scale from ``vmin`` to ``vmax`` (powers of ``base``)."""
+    """A slider on a log scale from ``vmin`` to ``vmax`` (powers of ``base``).
+
+    The slider moves in steps of 0.05 in the exponent; the grid is anchored at
+    ``value`` so that the initial value is shown exactly (0.03 stays 0.03), and its
+    ends are the grid points just inside ``[vmin, vmax]``.
+    """
+    step = 0.05
+    centre = math.log(value, base)
+    below = math.floor((centre - math.log(vmin, base)) / step + 1e-9)
+    above = math.floor((math.log(vmax, base) - centre) / step + 1e-9)
     return widgets.FloatLogSlider(
         value=value,
-        min=math.log(vmin, base),
-        max=math.log(vmax, base),
-        step=0.05,
+        min=centre - below * step,
+        max=centre + above * step,
+        step=step,
         base=base,
         description=description,
         style=_STYLE,

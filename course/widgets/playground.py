@@ -75,7 +75,7 @@ class PlaygroundExplorer(Explorer):
                 f"{params['weight_decay']!r}."
             )
         self.playground = pg = Playground(dataset, **params)
-        super().__init__(figsize=(10, 4.4))
+        super().__init__(figsize=(9, 4.0))
         ax, ax_loss = self.fig.subplots(1, 2)
         self._heatmap = ax.imshow(
             self._colors(),
