@@ -1,0 +1,193 @@
+"""An HTML class report for one assignment, with its plots embedded as PNG.
+
+The report reads the exported rows (:func:`grader.export.grade_rows`), so it shows
+what the gradebook holds: the distribution of the students' totals, the pass
+rate of every part (the share of submissions with full points on it), the most
+common reasons for lost points, the most frequent failure messages, and a table
+of every student. It is one self-contained file that any browser opens.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import statistics
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from nbgrader.coursedir import CourseDirectory
+
+from grader.export import REASON_LABELS, Row, grade_rows
+from grader.gradebook import CourseError
+
+# Reasons that are not a failure of the student's code.
+_NOT_FAILURES = {"OK", "MANUAL", "NEEDS_GRADING", "NBGRADER", "NO_SUBMISSION"}
+
+
+def class_report(coursedir: CourseDirectory, assignment: str) -> str:
+    """The report for ``assignment`` as an HTML document."""
+    rows = grade_rows(coursedir, assignment)
+    if not rows:
+        raise CourseError(
+            f"no student has a row for {assignment!r} in {coursedir.db_url}: "
+            f"expected grader autograde {assignment} to have run"
+        )
+    return report_html(assignment, rows)
+
+
+def write_report(coursedir: CourseDirectory, assignment: str, path: Path) -> Path:
+    """Write :func:`class_report` to ``path`` (parent folders created)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(class_report(coursedir, assignment), encoding="utf-8")
+    return path
+
+
+def report_html(assignment: str, rows: list[Row]) -> str:
+    """The report for the rows of one assignment (at least one row)."""
+    submitted = [r for r in rows if r.reason != "NO_SUBMISSION"]
+    students = sorted({r.student for r in rows})
+    graded = sorted({r.student for r in submitted})
+    parts = list(dict.fromkeys(r.part for r in rows))
+    max_total = (
+        sum(r.max_score for r in rows if r.student == students[0]) if rows else 0
+    )
+    totals = {r.student: r.total for r in submitted}
+    failures = [r for r in submitted if r.reason not in _NOT_FAILURES]
+
+    sections = [
+        f"<h1>{html.escape(assignment)}: class report</h1>",
+        _summary(len(students), list(totals.values()), max_total),
+    ]
+    if submitted:
+        sections += [
+            "<h2>Score distribution</h2>",
+            _img(_distribution(list(totals.values()), max_total), "score distribution"),
+            "<h2>Pass rate per part</h2>",
+            _img(_pass_rates(submitted, parts), "pass rate per part"),
+        ]
+    sections.append("<h2>Most common failure reasons</h2>")
+    if failures:
+        sections += [
+            _img(_reasons(failures), "failure reasons"),
+            _top_failures(failures),
+        ]
+    else:
+        sections.append("<p>No part lost points to a failure.</p>")
+    sections += ["<h2>Students</h2>", _student_table(rows, graded, max_total)]
+    title = html.escape(f"{assignment}: class report")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 64rem; margin: 2rem auto; }}
+table {{ border-collapse: collapse; }}
+th, td {{ text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #ddd; }}
+td.num {{ text-align: right; }}
+img {{ max-width: 100%; }}
+</style></head><body>
+{chr(10).join(sections)}
+</body></html>
+"""
+
+
+def _summary(n_students: int, totals: list[float], max_total: float) -> str:
+    if not totals:
+        return f"<p>{n_students} students, no graded submission yet.</p>"
+    return (
+        f"<p>{len(totals)} graded submissions from {n_students} students; "
+        f"mean {statistics.fmean(totals):.2f}, median {statistics.median(totals):g}, "
+        f"best {max(totals):g} out of {max_total:g} points.</p>"
+    )
+
+
+def _distribution(totals: list[float], max_total: float) -> Figure:
+    fig = Figure(figsize=(7, 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    top = max(max_total, max(totals), 1.0)
+    values, counts = np.unique(np.round(totals, 6), return_counts=True)
+    if len(values) <= 25:  # one bar per total that occurs
+        step = np.diff(values).min() if len(values) > 1 else 1.0
+        width = 0.8 * min(step, top / 10)
+        ax.bar(values, counts, width=width, color="#4878a8")
+        ax.set_xlim(-width, top + width)
+    else:
+        bins = np.linspace(0.0, top, 21)
+        ax.hist(totals, bins=bins, color="#4878a8", edgecolor="white")
+        ax.set_xlim(0, top)
+    ax.set_xlabel("total points")
+    ax.set_ylabel("students")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    return fig
+
+
+def _pass_rates(rows: list[Row], parts: list[str]) -> Figure:
+    rates = []
+    for part in parts:
+        scored = [r for r in rows if r.part == part]
+        rates.append(sum(r.score >= r.max_score for r in scored) / len(scored))
+    fig = Figure(figsize=(7, 0.45 * len(parts) + 1.0), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(parts))
+    ax.barh(y, rates, color="#59a14f")
+    ax.set_yticks(y, parts)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter("{x:.0%}")
+    for i, rate in enumerate(rates):
+        ax.text(min(rate + 0.01, 0.9), i, f"{rate:.0%}", va="center")
+    return fig
+
+
+def _reasons(failures: list[Row]) -> Figure:
+    counts = Counter(r.reason for r in failures).most_common()
+    labels = [f"{reason} ({REASON_LABELS.get(reason, '')})" for reason, _ in counts]
+    fig = Figure(figsize=(7, 0.45 * len(counts) + 1.0), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(counts))
+    ax.barh(y, [n for _, n in counts], color="#e15759")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel("parts that lost points")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return fig
+
+
+def _top_failures(failures: list[Row], n: int = 10) -> str:
+    counts = Counter((r.part, r.reason, r.message) for r in failures).most_common(n)
+    body = "\n".join(
+        f"<tr><td class='num'>{count}</td><td>{html.escape(part)}</td>"
+        f"<td>{html.escape(reason)}</td><td>{html.escape(message)}</td></tr>"
+        for (part, reason, message), count in counts
+    )
+    return (
+        "<table><thead><tr><th>students</th><th>part</th><th>reason</th>"
+        f"<th>message</th></tr></thead><tbody>\n{body}\n</tbody></table>"
+    )
+
+
+def _student_table(rows: list[Row], graded: list[str], max_total: float) -> str:
+    lines = []
+    for student in sorted({r.student for r in rows}):
+        mine = [r for r in rows if r.student == student]
+        lost = ", ".join(
+            f"{r.part} ({r.reason})" for r in mine if r.score < r.max_score
+        )
+        total = f"{mine[0].total:g} / {max_total:g}" if student in graded else "-"
+        lines.append(
+            f"<tr><td>{html.escape(student)}</td><td class='num'>{total}</td>"
+            f"<td>{html.escape(lost)}</td></tr>"
+        )
+    return (
+        "<table><thead><tr><th>student</th><th>total</th><th>points lost in</th>"
+        "</tr></thead><tbody>\n" + "\n".join(lines) + "\n</tbody></table>"
+    )
+
+
+def _img(fig: Figure, alt: str) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
