@@ -15,8 +15,9 @@ formgrader, ``nbgrader generate_feedback`` and ``nbgrader export`` keep working:
 3. the grader's verdict per part (score, reason, message) is kept beside the
    autograded notebook in ``grader-result.json``, for export, feedback and reports.
 
-All writes happen in one process (the caller's), one submission at a time, so the
-SQLite gradebook never sees concurrent writers.
+All writes happen in one process (the caller's), one submission at a time and each
+in one transaction, so the SQLite gradebook never sees concurrent writers and never
+holds half a submission.
 """
 
 from __future__ import annotations
@@ -326,13 +327,21 @@ class GradebookWriter:
             A test cell without a verdict, or with reason ``UNGRADED``, gets zero
             points and is flagged for manual grading in formgrader.
         """
+        session = self._gb.db
+        self._gb.db = _OneTransaction(session)
         try:
-            self._record(student, parts)
+            late = self._record(student, parts)
+            session.commit()
         except BaseException:
-            self._gb.db.rollback()  # leave the session usable for the next one
+            session.rollback()  # nothing of this submission is kept
             raise
+        finally:
+            self._gb.db = session
+        for nb, resources in late:  # opens a connection of its own
+            AssignLatePenalties(log=_NBGRADER_LOG).preprocess(nb, resources)
 
-    def _record(self, student: str, parts: Mapping[str, Any]) -> None:
+    def _record(self, student: str, parts: Mapping[str, Any]) -> list:
+        """Record in the open transaction; the notebooks due a late penalty."""
         gb, assignment, coursedir = self._gb, self.assignment, self.coursedir
         functions = self.functions
         submitted = step_dir(coursedir, "submitted", assignment, student)
@@ -353,6 +362,7 @@ class GradebookWriter:
         dest.mkdir(parents=True)
         if (submitted / TIMESTAMP_FILE).is_file():
             shutil.copyfile(submitted / TIMESTAMP_FILE, dest / TIMESTAMP_FILE)
+        late = []
         for name in self._notebooks:
             student_nb = read_submitted_notebook(
                 submitted, name, only=len(self._notebooks) == 1, functions=functions
@@ -367,9 +377,8 @@ class GradebookWriter:
             if not self._has_duedate:
                 notebook = gb.find_submission_notebook(name, assignment, student)
                 notebook.late_submission_penalty = None
-            gb.db.commit()
-            if self._has_duedate:
-                AssignLatePenalties(log=_NBGRADER_LOG).preprocess(nb, resources)
+            else:
+                late.append((nb, resources))
             nbformat.write(nb, dest / f"{name}.ipynb")
         payload = {
             "format": RESULT_FORMAT,
@@ -378,6 +387,7 @@ class GradebookWriter:
             "parts": {gid: asdict(v) for gid, v in sorted(verdicts.items())},
         }
         (dest / RESULT_FILE).write_text(json.dumps(payload, indent=1), encoding="utf-8")
+        return late
 
     def _resources(self, student: str, notebook: str) -> dict:
         return {
@@ -403,6 +413,24 @@ class GradebookWriter:
         pp.db_url = resources["nbgrader"]["db_url"]
         for index, cell in enumerate(nb.cells):
             nb.cells[index], resources = pp.preprocess_cell(cell, resources, index)
+
+
+class _OneTransaction:
+    """A gradebook session whose ``commit`` only flushes.
+
+    nbgrader's gradebook methods and preprocessors commit after every cell; with
+    this in place of ``Gradebook.db`` a submission is recorded in one transaction,
+    committed (or rolled back) as a whole.
+    """
+
+    def __init__(self, session) -> None:
+        self._session = session
+
+    def commit(self) -> None:
+        self._session.flush()
+
+    def __getattr__(self, name: str):
+        return getattr(self._session, name)
 
 
 def record_result(

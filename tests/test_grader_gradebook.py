@@ -303,3 +303,28 @@ def test_errors_name_what_was_expected(course, tmp_path):
         check_parts(course, A, {"relu_hidden": 1.0})
     with pytest.raises(CourseError, match=r"'ps9' is not in the gradebook"):
         GradebookWriter(course, "ps9").__enter__()
+
+
+def test_a_recording_that_fails_keeps_nothing_of_it(course, monkeypatch):
+    import nbgrader.preprocessors.saveautogrades as save
+
+    _submit(course, "kim", _answered(course))
+    record_result(course, A, "kim", FULL)
+    before = _grades(course, "kim")
+
+    def fail_on_the_second_cell(self, cell, resources):
+        if cell.metadata["nbgrader"]["grade_id"] == "softmax_hidden":
+            raise RuntimeError("disk full")
+        return original(self, cell, resources)
+
+    original = save.SaveAutoGrades._add_score
+    monkeypatch.setattr(save.SaveAutoGrades, "_add_score", fail_on_the_second_cell)
+    with pytest.raises(RuntimeError, match="disk full"):
+        record_result(
+            course, A, "kim", WRONG | {"relu_hidden": V(0.0, 1.0, "WRONG", "x")}
+        )
+    monkeypatch.undo()
+    # the relu score recorded before the failure was rolled back with the rest
+    assert _grades(course, "kim") == before
+    record_result(course, A, "kim", WRONG)
+    assert _grades(course, "kim")["softmax_hidden"][0] == 0.0

@@ -1,9 +1,12 @@
 """Hostile submissions, graded as one batch through the real bubblewrap sandbox.
 
-Every case states the reason and score it deserves for each part (relu: 1 point,
-softmax: 2 points). Besides its own verdict, every case asserts that the honest
-students graded in the same batch (concurrently, two at a time) keep full marks,
-that nothing outside the scratch folders changed (course folder, gradebook, other
+The course is a real nbgrader course (released, with its gradebook). Every case
+states the reason and score it deserves for each part (relu: 1 point, softmax: 2
+points), and the gradebook must hold that score once the verdicts are recorded.
+Besides its own verdict, every case asserts that the honest students, recorded
+before the batch and graded again in it (concurrently, two at a time), keep their
+scores, that the gradebook passes its integrity check, that nothing outside the
+scratch folders changed while the batch ran (course folder, gradebook, other
 students' files, the Python installation, the project, the host's /tmp), that no
 network connection reached the host, and that the batch finished.
 """
@@ -15,7 +18,6 @@ import json
 import os
 import shutil
 import socket
-import sqlite3
 import sys
 import textwrap
 import threading
@@ -31,6 +33,9 @@ import pytest
 import grader
 from grader.api import grade_submission
 from grader.cases import Reason
+from grader.demo import build_course
+from grader.export import grade_rows
+from grader.gradebook import GradebookWriter, check_integrity
 from grader.sandbox import Limits, sandbox_environment
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -657,21 +662,29 @@ def _listen(course: Course) -> socket.socket:
     return server
 
 
+def _gradebook_scores(coursedir) -> dict:
+    """student -> {part: score}, as nbgrader's gradebook holds them."""
+    scores: dict = {}
+    for row in grade_rows(coursedir, "demo0"):
+        scores.setdefault(row.student, {})[row.part] = row.score
+    return scores
+
+
+def _record(coursedir, results: dict) -> None:
+    """Record verdicts the way ``grader autograde`` does (trusted, after grading)."""
+    with GradebookWriter(coursedir, "demo0", ["relu", "softmax"]) as writer:
+        for student, result in results.items():
+            writer.record(student, result.parts)
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    root = tmp_path_factory.mktemp("course")
-    solutions = root / "solutions" / "demo0" / "demo0.ipynb"
-    solutions.parent.mkdir(parents=True)
-    shutil.copyfile(S.SOURCE, solutions)
-    gradebook = root / "gradebook.db"
-    with sqlite3.connect(gradebook) as db:
-        db.execute("CREATE TABLE grade (student TEXT, score REAL)")
-        db.execute("INSERT INTO grade VALUES ('clean_a', 3.0)")
-    db.close()
+    coursedir = build_course(tmp_path_factory.mktemp("hostile") / "course", "demo0")
+    root = Path(coursedir.root)
     course = Course(
         root,
-        solutions,
-        gradebook,
+        root / "solutions" / "demo0" / "demo0.ipynb",
+        root / "gradebook.db",
         other=root / "submitted" / CLEAN[0] / "demo0" / "demo0.ipynb",
         marker=Path("/tmp") / f"grader-hostile-{uuid.uuid4().hex}",
         port=0,
@@ -686,7 +699,15 @@ def batch(tmp_path_factory):
             folders[hostile.name] = built
         else:
             folders[hostile.name] = S.write(root, f"hostile{number:02d}", built)
-    scratch = root / "scratch"
+    student_of = {name: folder.parent.name for name, folder in folders.items()}
+    assert len(set(student_of.values())) == len(student_of)
+    # The honest students are graded and in the gradebook before the batch.
+    _record(
+        coursedir,
+        {s: grade_submission(folders[s], "demo0", limits=LIMITS) for s in CLEAN},
+    )
+    honest_before = _gradebook_scores(coursedir)
+    scratch = root.parent / "scratch"
     scratch.mkdir()
     before = _fingerprint(_watched(course))
 
@@ -712,6 +733,7 @@ def batch(tmp_path_factory):
         for pid in os.listdir("/proc")
         if pid.isdigit() and str(scratch) in _cmdline(pid)
     ]
+    _record(coursedir, {student_of[name]: results[name] for name in queue})
     return {
         "results": results,
         "queue": queue,
@@ -721,6 +743,10 @@ def batch(tmp_path_factory):
         "course": course,
         "scratch_left": sorted(os.listdir(scratch)),
         "leftover_processes": leftovers,
+        "student_of": student_of,
+        "honest_before": honest_before,
+        "gradebook": _gradebook_scores(coursedir),
+        "integrity": check_integrity(coursedir),
     }
 
 
@@ -738,6 +764,9 @@ def _assert_batch_healthy(batch):
         parts = results[student].parts
         assert {g: (p.reason, p.score) for g, p in parts.items()} == FULL, student
     assert batch["changed"] == []
+    assert batch["integrity"] == []
+    for student in CLEAN:  # graded again in the batch, their scores unchanged
+        assert batch["gradebook"][student] == batch["honest_before"][student]
     assert not course.marker.exists()
     assert not (PROJECT / "HACKED").exists()
     assert course.connections == []
@@ -755,6 +784,8 @@ def test_hostile_submission_gets_its_deserved_score(batch, hostile):
     result = batch["results"][hostile.name]
     got = {g: (p.reason, p.score) for g, p in result.parts.items()}
     assert got == hostile.expected, result.log
+    recorded = batch["gradebook"][batch["student_of"][hostile.name]]
+    assert recorded == {g: score for g, (_, score) in hostile.expected.items()}
     for part in result.parts.values():
         assert (part.message == "") == (part.reason is OK)
     if hostile.check is not None:
