@@ -370,12 +370,13 @@ class GradebookWriter:
             nb = merge_submission(self._templates[name], student_nb)
             resources = self._resources(student, name)
             manual = _set_test_outputs(nb, verdicts)
-            self._run_cells(SaveAutoGrades, nb, resources)
+            notebook = gb.find_submission_notebook(name, assignment, student)
+            loaded = _LoadedSubmission(gb, notebook)
+            self._run_cells(SaveAutoGrades, nb, resources, loaded)
             for grade_id in manual:
-                grade = gb.find_grade(grade_id, name, assignment, student)
+                grade = loaded.find_grade(grade_id, name, assignment, student)
                 grade.needs_manual_grade = True
             if not self._has_duedate:
-                notebook = gb.find_submission_notebook(name, assignment, student)
                 notebook.late_submission_penalty = None
             else:
                 late.append((nb, resources))
@@ -399,20 +400,47 @@ class GradebookWriter:
             }
         }
 
-    def _run_cells(self, preprocessor: type, nb, resources: dict) -> None:
+    def _run_cells(
+        self, preprocessor: type, nb, resources: dict, gradebook=None
+    ) -> None:
         """Apply one of nbgrader's gradebook preprocessors with the open gradebook.
 
         nbgrader's ``preprocess`` opens a gradebook of its own and then calls
         ``preprocess_cell`` on each cell; this does the same with ours.
         """
         pp = preprocessor(log=_NBGRADER_LOG)
-        pp.gradebook = self._gb
+        pp.gradebook = self._gb if gradebook is None else gradebook
         pp.notebook_id = resources["nbgrader"]["notebook"]
         pp.assignment_id = resources["nbgrader"]["assignment"]
         pp.student_id = resources["nbgrader"]["student"]
         pp.db_url = resources["nbgrader"]["db_url"]
         for index, cell in enumerate(nb.cells):
             nb.cells[index], resources = pp.preprocess_cell(cell, resources, index)
+
+
+class _LoadedSubmission:
+    """The gradebook, with one submitted notebook's grades and comments at hand.
+
+    nbgrader's ``SaveAutoGrades`` looks up each cell's grade and comment with a
+    query of its own; this answers those lookups from the notebook's two
+    collections, loaded once. Anything else goes to the gradebook.
+    """
+
+    def __init__(self, gb: Gradebook, notebook) -> None:
+        self._gb = gb
+        self._grades = {grade.name: grade for grade in notebook.grades}
+        self._comments = {comment.name: comment for comment in notebook.comments}
+
+    def find_grade(self, grade_id: str, *where: str):
+        found = self._grades.get(grade_id)
+        return self._gb.find_grade(grade_id, *where) if found is None else found
+
+    def find_comment(self, grade_id: str, *where: str):
+        found = self._comments.get(grade_id)
+        return self._gb.find_comment(grade_id, *where) if found is None else found
+
+    def __getattr__(self, name: str):
+        return getattr(self._gb, name)
 
 
 class _OneTransaction:
