@@ -39,7 +39,7 @@ from grader.api import (
     ensure_sandbox,
     grade_submission,
 )
-from grader.cases import ProblemSetError
+from grader.cases import ProblemSetError, expected_output
 from grader.gradebook import (
     UNGRADED,
     CourseError,
@@ -132,6 +132,11 @@ def autograde(
     check_assignment(coursedir, assignment)
     try:
         problem_set = load_problem_set(assignment)
+        # Hidden inputs and reference outputs, computed once here: the forked
+        # workers inherit them instead of each computing them again.
+        for part in problem_set.parts:
+            for case in part.cases:
+                expected_output(assignment, part, case)
     except (KeyError, ProblemSetError) as exc:
         raise CourseError(
             f"no usable problem set for {assignment!r}: expected a module "
