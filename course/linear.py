@@ -148,7 +148,8 @@ class LinearClassifierMixin:
     their parameters are packed as :math:`\\theta = [W \\mid b]` (as for
     :class:`LinearObjective`), trained from zero by the subclass's
     ``_train(X, targets, theta) -> theta`` and stored as ``coef_`` and
-    ``intercept_``.
+    ``intercept_``. The scores :math:`W x + b` and the multi-class ``fit`` are
+    the same for all of them and live here.
     """
 
     def _fit_from_zero(self, X: np.ndarray, targets, n_classes: int | None = None):
@@ -164,6 +165,33 @@ class LinearClassifierMixin:
         self.intercept_ = float(theta[-1]) if n_classes is None else theta[:, -1].copy()
         self.n_features_in_ = X.shape[1]
         return self
+
+    def _fit_classes(self, X, y):
+        """The multi-class ``fit``: one row of :math:`\\theta` per class.
+
+        Checks ``X`` and the integer labels ``y`` (against ``self.n_classes``
+        when it is set), trains from zero and sets ``n_classes_``.
+        """
+        X, y = check_X_y(X, y)
+        y, n_classes = class_labels(y, self.n_classes)
+        self._fit_from_zero(X, y, n_classes)
+        self.n_classes_ = n_classes
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """Scores :math:`z = W x + b`, before any threshold or squashing.
+
+        Parameters
+        ----------
+        X : array_like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) for a binary model, (n_samples, n_classes)
+        for a multi-class one
+        """
+        X = self._check_X_predict(X)
+        return X @ self.coef_.T + self.intercept_
 
     def _check_X_predict(self, X) -> np.ndarray:
         check_is_fitted(self, "coef_")
@@ -334,20 +362,6 @@ class LogisticRegression(_LinearClassifier):
         X, y = check_X_y(X, y)
         return self._fit_from_zero(X, check_labels(y, n_classes=2).astype(X.dtype))
 
-    def decision_function(self, X) -> np.ndarray:
-        """Scores :math:`z = w^\\top x + b` (log-odds of class 1).
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        X = self._check_X_predict(X)
-        return X @ self.coef_ + self.intercept_
-
     def predict_proba(self, X) -> np.ndarray:
         """:math:`\\hat y = \\sigma(z)`, the probability of class 1.
 
@@ -467,25 +481,7 @@ class SoftmaxRegression(_LinearClassifier):
         -------
         self
         """
-        X, y = check_X_y(X, y)
-        y, n_classes = class_labels(y, self.n_classes)
-        self._fit_from_zero(X, y, n_classes)
-        self.n_classes_ = n_classes
-        return self
-
-    def decision_function(self, X) -> np.ndarray:
-        """Class scores :math:`z = W x + b` (logits).
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        X = self._check_X_predict(X)
-        return X @ self.coef_.T + self.intercept_
+        return self._fit_classes(X, y)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities :math:`\\operatorname{softmax}(z)`, rows summing to 1.

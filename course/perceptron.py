@@ -281,20 +281,6 @@ class Perceptron(_PerceptronBase):
         self.classes_, positive = _binary_labels(y)
         return self._fit_from_zero(X, positive)
 
-    def decision_function(self, X) -> np.ndarray:
-        """Scores :math:`w^\\top x + b` before the threshold.
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        X = self._check_X_predict(X)
-        return X @ self.coef_ + self.intercept_
-
     def predict(self, X) -> np.ndarray:
         """Labels (in the alphabet of ``fit``): positive where the score is >= 0.
 
@@ -412,25 +398,7 @@ class MulticlassPerceptron(_PerceptronBase):
         -------
         self
         """
-        X, y = check_X_y(X, y)
-        y, n_classes = class_labels(y, self.n_classes)
-        self._fit_from_zero(X, y, n_classes)
-        self.n_classes_ = n_classes
-        return self
-
-    def decision_function(self, X) -> np.ndarray:
-        """Class scores :math:`z = W x + b` before any threshold.
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        X = self._check_X_predict(X)
-        return X @ self.coef_.T + self.intercept_
+        return self._fit_classes(X, y)
 
     def predict(self, X) -> np.ndarray:
         """The class with the highest score, for each row of ``X``.
