@@ -282,15 +282,7 @@ def grade_one(task: _Task) -> Outcome:
             allow_unsandboxed=task.allow_unsandboxed,
             limits=task.limits,
         )
-    parts = {
-        grade_id: PartVerdict(
-            float(part.score),
-            float(part.max_score),
-            str(getattr(part.reason, "value", part.reason)),
-            str(part.message),
-        )
-        for grade_id, part in result.parts.items()
-    }
+    parts = {grade_id: PartVerdict.of(part) for grade_id, part in result.parts.items()}
     return Outcome(task.student, parts, result.duration)
 
 

@@ -84,6 +84,15 @@ class PartVerdict:
     reason: str
     message: str
 
+    @classmethod
+    def of(cls, part: Any) -> PartVerdict:
+        """The verdict of any object with ``score``, ``max_score``, ``reason``
+        (a string or an enum member) and ``message``, such as a PartResult."""
+        reason = getattr(part.reason, "value", part.reason)
+        return cls(
+            float(part.score), float(part.max_score), str(reason), str(part.message)
+        )
+
 
 # --------------------------------------------------------------------------- course
 
@@ -346,7 +355,7 @@ class GradebookWriter:
         functions = self.functions
         submitted = step_dir(coursedir, "submitted", assignment, student)
         dest = step_dir(coursedir, "autograded", assignment, student)
-        verdicts = {gid: _verdict(p) for gid, p in parts.items()}
+        verdicts = {gid: PartVerdict.of(p) for gid, p in parts.items()}
         timestamp = coursedir.get_existing_timestamp(str(submitted))
         with warnings.catch_warnings():
             # nbgrader builds a new submission in a way SQLAlchemy 2 warns about.
@@ -476,13 +485,6 @@ def _not_released(coursedir: CourseDirectory, assignment: str) -> CourseError:
     return CourseError(
         f"assignment {assignment!r} is not in the gradebook {coursedir.db_url}: "
         f"expected it to be released first (grader release {assignment})"
-    )
-
-
-def _verdict(part: Any) -> PartVerdict:
-    reason = getattr(part.reason, "value", part.reason)
-    return PartVerdict(
-        float(part.score), float(part.max_score), str(reason), str(part.message)
     )
 
 
