@@ -12,7 +12,6 @@ not contain.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Iterable
 from itertools import groupby
@@ -25,6 +24,7 @@ from traitlets import List
 
 from grader.export import REASON_LABELS, Row, grade_rows
 from grader.gradebook import CourseError, check_assignment, step_dir
+from grader.templating import render
 
 FEEDBACK_FILE = "grader-feedback.html"
 
@@ -120,37 +120,12 @@ def _nbgrader_feedback(coursedir: CourseDirectory, assignment: str, student: str
 
 def summary_html(rows: list[Row]) -> str:
     """The one-page summary of one student's rows for one assignment."""
-    student, assignment = rows[0].student, rows[0].assignment
-    max_total = sum(r.max_score for r in rows)
-    body = "\n".join(
-        "<tr class='{cls}'><td>{part}</td><td class='num'>{score:g} / {max:g}</td>"
-        "<td>{label}</td><td>{message}</td></tr>".format(
-            cls="ok" if r.score >= r.max_score else "lost",
-            part=html.escape(r.part),
-            score=r.score,
-            max=r.max_score,
-            label=html.escape(REASON_LABELS.get(r.reason, r.reason)),
-            message=html.escape(r.message),
-        )
-        for r in rows
+    return render(
+        "feedback.html.j2",
+        student=rows[0].student,
+        assignment=rows[0].assignment,
+        total=rows[0].total,
+        max_total=sum(r.max_score for r in rows),
+        rows=rows,
+        labels=REASON_LABELS,
     )
-    title = html.escape(f"{assignment}: feedback for {student}")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; }}
-td.num {{ white-space: nowrap; }}
-tr.ok td:first-child {{ border-left: 4px solid #2a7; }}
-tr.lost td:first-child {{ border-left: 4px solid #d73; }}
-</style></head><body>
-<h1>{title}</h1>
-<p>Total: <strong>{rows[0].total:g} / {max_total:g}</strong> points.</p>
-<table><thead><tr><th>Part</th><th>Points</th><th>Result</th>
-<th>What to look at</th></tr></thead>
-<tbody>
-{body}
-</tbody></table>
-</body></html>
-"""

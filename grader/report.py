@@ -10,7 +10,6 @@ of every student. It is one self-contained file that any browser opens.
 from __future__ import annotations
 
 import base64
-import html
 import io
 import statistics
 from collections import Counter
@@ -22,6 +21,7 @@ from nbgrader.coursedir import CourseDirectory
 
 from grader.export import REASON_LABELS, Row, grade_rows
 from grader.gradebook import CourseError
+from grader.templating import render
 
 # Reasons that are not a failure of the student's code.
 _NOT_FAILURES = {"OK", "MANUAL", "NEEDS_GRADING", "NBGRADER", "NO_SUBMISSION"}
@@ -50,56 +50,27 @@ def report_html(assignment: str, rows: list[Row]) -> str:
     """The report for the rows of one assignment (at least one row)."""
     submitted = [r for r in rows if r.reason != "NO_SUBMISSION"]
     students = sorted({r.student for r in rows})
-    graded = sorted({r.student for r in submitted})
+    graded = {r.student for r in submitted}
     parts = list(dict.fromkeys(r.part for r in rows))
     max_total = (
         sum(r.max_score for r in rows if r.student == students[0]) if rows else 0
     )
-    totals = {r.student: r.total for r in submitted}
+    totals = list({r.student: r.total for r in submitted}.values())
     failures = [r for r in submitted if r.reason not in _NOT_FAILURES]
-
-    sections = [
-        f"<h1>{html.escape(assignment)}: class report</h1>",
-        _summary(len(students), list(totals.values()), max_total),
-    ]
-    if submitted:
-        sections += [
-            "<h2>Score distribution</h2>",
-            _img(_distribution(list(totals.values()), max_total), "score distribution"),
-            "<h2>Pass rate per part</h2>",
-            _img(_pass_rates(submitted, parts), "pass rate per part"),
-        ]
-    sections.append("<h2>Most common failure reasons</h2>")
-    if failures:
-        sections += [
-            _img(_reasons(failures), "failure reasons"),
-            _top_failures(failures),
-        ]
-    else:
-        sections.append("<p>No part lost points to a failure.</p>")
-    sections += ["<h2>Students</h2>", _student_table(rows, graded, max_total)]
-    title = html.escape(f"{assignment}: class report")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 64rem; margin: 2rem auto; }}
-table {{ border-collapse: collapse; }}
-th, td {{ text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #ddd; }}
-td.num {{ text-align: right; }}
-img {{ max-width: 100%; }}
-</style></head><body>
-{chr(10).join(sections)}
-</body></html>
-"""
-
-
-def _summary(n_students: int, totals: list[float], max_total: float) -> str:
-    if not totals:
-        return f"<p>{n_students} students, no graded submission yet.</p>"
-    return (
-        f"<p>{len(totals)} graded submissions from {n_students} students; "
-        f"mean {statistics.fmean(totals):.2f}, median {statistics.median(totals):g}, "
-        f"best {max(totals):g} out of {max_total:g} points.</p>"
+    return render(
+        "report.html.j2",
+        assignment=assignment,
+        n_students=len(students),
+        n_graded=len(totals),
+        mean=statistics.fmean(totals) if totals else None,
+        median=statistics.median(totals) if totals else None,
+        best=max(totals) if totals else None,
+        max_total=max_total,
+        distribution_png=_png(_distribution(totals, max_total)) if submitted else None,
+        pass_rates_png=_png(_pass_rates(submitted, parts)) if submitted else None,
+        reasons_png=_png(_reasons(failures)) if failures else None,
+        top_failures=_top_failures(failures),
+        students=_students(rows, graded),
     )
 
 
@@ -155,39 +126,32 @@ def _reasons(failures: list[Row]) -> Figure:
     return fig
 
 
-def _top_failures(failures: list[Row], n: int = 10) -> str:
+def _top_failures(failures: list[Row], n: int = 10) -> list[dict]:
     counts = Counter((r.part, r.reason, r.message) for r in failures).most_common(n)
-    body = "\n".join(
-        f"<tr><td class='num'>{count}</td><td>{html.escape(part)}</td>"
-        f"<td>{html.escape(reason)}</td><td>{html.escape(message)}</td></tr>"
+    return [
+        {"count": count, "part": part, "reason": reason, "message": message}
         for (part, reason, message), count in counts
-    )
-    return (
-        "<table><thead><tr><th>students</th><th>part</th><th>reason</th>"
-        f"<th>message</th></tr></thead><tbody>\n{body}\n</tbody></table>"
-    )
+    ]
 
 
-def _student_table(rows: list[Row], graded: list[str], max_total: float) -> str:
-    lines = []
+def _students(rows: list[Row], graded: set[str]) -> list[dict]:
+    """One entry per student: the total and the parts that lost points."""
+    table = []
     for student in sorted({r.student for r in rows}):
         mine = [r for r in rows if r.student == student]
-        lost = ", ".join(
-            f"{r.part} ({r.reason})" for r in mine if r.score < r.max_score
+        table.append(
+            {
+                "student": student,
+                "graded": student in graded,
+                "total": mine[0].total,
+                "lost": [r for r in mine if r.score < r.max_score],
+            }
         )
-        total = f"{mine[0].total:g} / {max_total:g}" if student in graded else "-"
-        lines.append(
-            f"<tr><td>{html.escape(student)}</td><td class='num'>{total}</td>"
-            f"<td>{html.escape(lost)}</td></tr>"
-        )
-    return (
-        "<table><thead><tr><th>student</th><th>total</th><th>points lost in</th>"
-        "</tr></thead><tbody>\n" + "\n".join(lines) + "\n</tbody></table>"
-    )
+    return table
 
 
-def _img(fig: Figure, alt: str) -> str:
+def _png(fig: Figure) -> str:
+    """``fig`` as a base64-encoded PNG, for a ``data:`` URL."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
+    return base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -9,9 +9,11 @@ import csv
 import io
 import json
 import re
+from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from jinja2 import StrictUndefined, UndefinedError, nodes
 from nbgrader.api import Gradebook
 
 from grader.demo import build_course
@@ -19,6 +21,7 @@ from grader.export import COLUMNS, REASON_LABELS, Row, grade_rows, write_rows
 from grader.feedback import summary_html
 from grader.gradebook import CourseError, PartVerdict, record_result, step_dir
 from grader.report import _distribution, report_html, write_report
+from grader.templating import environment, render
 
 pytestmark = pytest.mark.xdist_group("grader_report")
 
@@ -166,3 +169,91 @@ def test_score_distribution_has_one_bar_per_total_or_twenty_bins():
     fig = _distribution(many, 100.0)
     assert len(fig.axes[0].patches) == 20
     assert sum(b.get_height() for b in fig.axes[0].patches) == 40
+
+
+# Text a student controls (exception messages, folder names) that would be markup,
+# an attribute break-out or a template expression if it reached the page unescaped.
+HOSTILE = (
+    "<script>alert(1)</script>"
+    '"><img src=x onerror=alert(1)>'
+    "' onmouseover='x"
+    "</textarea>"
+    "{{ 7*7 }}"
+    "&amp;"
+)
+FIELDS = ("student", "assignment", "part", "reason", "message")
+
+
+class _Page(HTMLParser):
+    """The tags, attributes and text of a page, as a browser would parse them."""
+
+    def __init__(self, page: str):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.texts = [], []
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.texts.append(data)
+
+
+def _hostile_rows() -> list[Row]:
+    """Two students whose every student-controlled field carries HOSTILE."""
+    h = {field: f"{field}:{HOSTILE}" for field in FIELDS}
+    return [
+        Row(h["student"], h["assignment"], h["part"], 0.0, 1.0, h["reason"],
+            h["message"], 1.0),
+        Row(h["student"], h["assignment"], "p2", 1.0, 2.0, "WRONG", h["message"], 1.0),
+        Row("ada", h["assignment"], h["part"], 1.0, 1.0, "OK", "", 3.0),
+        Row("ada", h["assignment"], "p2", 2.0, 2.0, "OK", "", 3.0),
+    ]  # fmt: skip
+
+
+def _assert_shown_as_text_only(page: str, fields: tuple[str, ...]):
+    for raw in ("<script", "<img src=x", "' onmouseover='x", '" onmouseover',
+                "</textarea>", "49"):  # fmt: skip
+        assert raw not in re.sub(r"base64,[A-Za-z0-9+/=]+", "", page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "{{ 7*7 }}" in page  # not evaluated by the template engine
+    assert "&amp;amp;" in page  # the student's literal "&amp;", itself escaped
+    parsed = _Page(page)
+    for field in fields:  # every field is still shown, verbatim, as text
+        assert any(f"{field}:{HOSTILE}" in text for text in parsed.texts), field
+    assert {tag for tag, _ in parsed.tags} <= {
+        "html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "strong",
+        "img", "table", "thead", "tbody", "tr", "th", "td",
+    }  # fmt: skip
+    for tag, attrs in parsed.tags:
+        assert not any(name.startswith("on") for name in attrs), (tag, attrs)
+        if tag == "img":
+            assert set(attrs) == {"alt", "src"}
+            assert attrs["src"].startswith("data:image/png;base64,")
+
+
+@pytest.mark.filterwarnings("ignore:constrained_layout not applied")
+def test_report_shows_student_text_escaped():
+    rows = _hostile_rows()
+    page = report_html(rows[0].assignment, rows)
+    assert len(_images(page)) == 3
+    _assert_shown_as_text_only(page, FIELDS)
+
+
+def test_feedback_summary_shows_student_text_escaped():
+    page = summary_html([r for r in _hostile_rows() if r.student != "ada"])
+    assert "Total: <strong>1 / 3</strong>" in page
+    _assert_shown_as_text_only(page, FIELDS)
+
+
+def test_every_page_template_autoescapes_and_rejects_undefined_names():
+    names = environment.list_templates()
+    assert {"base.html.j2", "report.html.j2", "feedback.html.j2"} <= set(names)
+    for name in names:  # as Jinja2 decides it when compiling the template
+        assert nodes.EvalContext(environment, name).autoescape is True, name
+    assert environment.undefined is StrictUndefined
+    with pytest.raises(UndefinedError, match="'rows' is undefined"):
+        render("feedback.html.j2", student="s", assignment="a", total=0,
+               max_total=0, labels={})  # fmt: skip
