@@ -23,6 +23,19 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
+def agg_backend():
+    """Draw on matplotlib's non-interactive Agg backend, as headless execution does.
+
+    The explorers' test modules use it with
+    ``pytestmark = pytest.mark.usefixtures("agg_backend")``. It is set before each
+    test, not once, because the backend is global to the process.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+@pytest.fixture
 def rng():
     """A seeded generator so that every test is reproducible."""
     return np.random.default_rng(0)

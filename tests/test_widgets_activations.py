@@ -1,16 +1,12 @@
 """Tests for the activation explorer."""
 
-import matplotlib
 import numpy as np
 import pytest
 
 from course.activations import ACTIVATIONS
 from course.widgets import ActivationExplorer
 
-
-@pytest.fixture(autouse=True)
-def agg_backend():
-    matplotlib.use("Agg")
+pytestmark = pytest.mark.usefixtures("agg_backend")
 
 
 def test_every_activation_and_its_derivative():

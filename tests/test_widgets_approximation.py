@@ -1,6 +1,5 @@
 """Tests for the universal approximation explorer."""
 
-import matplotlib
 import numpy as np
 import pytest
 
@@ -12,10 +11,7 @@ from course.approximation import (
 from course.examples import TARGETS
 from course.widgets import ApproximationExplorer
 
-
-@pytest.fixture(autouse=True)
-def agg_backend():
-    matplotlib.use("Agg")
+pytestmark = pytest.mark.usefixtures("agg_backend")
 
 
 def test_lines_and_title_come_from_the_approximation_module():

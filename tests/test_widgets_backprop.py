@@ -1,16 +1,12 @@
 """Tests for the gate-by-gate backpropagation explorer."""
 
-import matplotlib
 import pytest
 
 from course.backprop_steps import gate_patterns_example, neuron_example, worked_example
 from course.graph import Value, format_trace
 from course.widgets import BackpropExplorer
 
-
-@pytest.fixture(autouse=True)
-def agg_backend():
-    matplotlib.use("Agg")
+pytestmark = pytest.mark.usefixtures("agg_backend")
 
 
 def texts(ex, which):

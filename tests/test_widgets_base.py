@@ -7,7 +7,6 @@ import textwrap
 from pathlib import Path
 
 import ipywidgets as widgets
-import matplotlib
 import pytest
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
@@ -16,10 +15,7 @@ from course.widgets import SoftmaxExplorer
 
 EXPLORERS = [name for name in course.widgets.__all__ if name != "Explorer"]
 
-
-@pytest.fixture(autouse=True)
-def agg_backend():
-    matplotlib.use("Agg")
+pytestmark = pytest.mark.usefixtures("agg_backend")
 
 
 @pytest.mark.parametrize("name", EXPLORERS)

@@ -1,6 +1,5 @@
 """Tests for the gradient descent explorers (1-D and 2-D)."""
 
-import matplotlib
 import numpy as np
 import pytest
 
@@ -8,10 +7,7 @@ from course.examples import OBJECTIVES
 from course.plane import pixel_grid
 from course.widgets import GradientDescent1DExplorer, GradientDescent2DExplorer
 
-
-@pytest.fixture(autouse=True)
-def agg_backend():
-    matplotlib.use("Agg")
+pytestmark = pytest.mark.usefixtures("agg_backend")
 
 
 def test_one_dimension_path_follows_the_update_rule():

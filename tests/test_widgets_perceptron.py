@@ -1,6 +1,5 @@
 """Tests for the perceptron explorers: stepping through training, XOR by hand."""
 
-import matplotlib
 import numpy as np
 import pytest
 
@@ -9,10 +8,7 @@ from course.perceptron import perceptron_trace
 from course.plane import line_in_box
 from course.widgets import PerceptronTrainingExplorer, PerceptronXorExplorer
 
-
-@pytest.fixture(autouse=True)
-def agg_backend():
-    matplotlib.use("Agg")
+pytestmark = pytest.mark.usefixtures("agg_backend")
 
 
 def boundary(explorer):

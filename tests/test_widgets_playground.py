@@ -1,15 +1,11 @@
 """Tests for the live playground explorer."""
 
-import matplotlib
 import numpy as np
 import pytest
 
 from course.widgets import PlaygroundExplorer
 
-
-@pytest.fixture(autouse=True)
-def agg_backend():
-    matplotlib.use("Agg")
+pytestmark = pytest.mark.usefixtures("agg_backend")
 
 
 def test_loss_decreases_over_frames_on_an_easy_data_set():

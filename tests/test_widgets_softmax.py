@@ -1,16 +1,12 @@
 """Tests for the softmax explorer."""
 
-import matplotlib
 import numpy as np
 import pytest
 
 from course.activations import softmax
 from course.widgets import SoftmaxExplorer
 
-
-@pytest.fixture(autouse=True)
-def agg_backend():
-    matplotlib.use("Agg")
+pytestmark = pytest.mark.usefixtures("agg_backend")
 
 
 def heights(bars):

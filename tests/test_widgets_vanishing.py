@@ -1,16 +1,12 @@
 """Tests for the gradient-norm-per-layer explorer."""
 
-import matplotlib
 import numpy as np
 import pytest
 
 from course.vanishing import gradient_report
 from course.widgets import GradientFlowExplorer
 
-
-@pytest.fixture(autouse=True)
-def agg_backend():
-    matplotlib.use("Agg")
+pytestmark = pytest.mark.usefixtures("agg_backend")
 
 
 def test_lines_are_the_gradient_report():

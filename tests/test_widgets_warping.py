@@ -1,6 +1,5 @@
 """Tests for the ReLU warping explorer."""
 
-import matplotlib
 import numpy as np
 import pytest
 
@@ -8,10 +7,7 @@ from course.activations import relu
 from course.data import make_dataset
 from course.widgets import WarpingExplorer
 
-
-@pytest.fixture(autouse=True)
-def agg_backend():
-    matplotlib.use("Agg")
+pytestmark = pytest.mark.usefixtures("agg_backend")
 
 
 def current_W_b(ex):
