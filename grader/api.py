@@ -8,16 +8,18 @@ no expected values).
 
 What happens, in order:
 
-1. trusted code finds and reads the notebook as JSON (:mod:`grader.extract`); no
-   notebook gives MISSING_NOTEBOOK, an unreadable one BAD_NOTEBOOK, for every part;
+1. trusted code checks that no folder of the submission is a symbolic link
+   (:mod:`grader.paths`; BAD_SUBMISSION for every part otherwise), then finds and
+   reads the notebook as JSON (:mod:`grader.extract`); no notebook gives
+   MISSING_NOTEBOOK, an unreadable one BAD_NOTEBOOK, for every part;
 2. a static check marks graded functions that rely on the reference library
    (IMPORTS_REFERENCE); those are not run;
 3. the student's code cells and the hidden inputs of the remaining parts go into a
    private scratch folder, and :mod:`grader.sandbox_runner` runs them in one
    sandboxed process (:mod:`grader.sandbox`);
-4. the outputs come back as ``.npy`` files (loaded with ``allow_pickle=False``,
-   checked against the hashes in the secret-tagged records) and are compared with
-   the reference outputs outside the sandbox (:func:`grader.cases.judge`).
+4. the outputs come back inside the secret-tagged records as ``.npy`` bytes
+   (loaded with ``allow_pickle=False``, bounded in size) and are compared with the
+   reference outputs outside the sandbox (:func:`grader.cases.judge`).
 
 When the process dies (a segfault, ``os._exit``, a loop that blocks every signal)
 only the part or the cell that was running is charged: the runner is started again
@@ -30,13 +32,12 @@ problem set (``KeyError``), a malformed one (``ProblemSetError``), no sandbox
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import io
 import json
 import os
 import shutil
 import signal
-import stat
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -65,6 +66,7 @@ from grader.extract import (
     reference_uses,
     submission_files,
 )
+from grader.paths import link_problem
 from grader.problemsets import ProblemSet, load_problem_set
 from grader.sandbox import (
     Limits,
@@ -109,8 +111,7 @@ class PartResult:
         ``max_score`` when the reason is OK, else 0 (a part is all or nothing).
     max_score : float
     reason : Reason
-        OK, WRONG, ERROR, TIMEOUT, MEMORY, CRASH, MISSING_FUNCTION,
-        IMPORTS_REFERENCE, BAD_NOTEBOOK or MISSING_NOTEBOOK (a ``str`` subclass).
+        One of :class:`~grader.cases.Reason` (a ``str`` subclass).
     message : str
         For the student: what went wrong and a hint; empty when OK. Parts of it may
         quote the student's own error messages: escape it before putting it in HTML.
@@ -223,6 +224,17 @@ def _student_name(path: Path, problem_set: str) -> str:
     return folder.parent.name if folder.name == problem_set else folder.name
 
 
+def _own_components(path: Path, assignment: str) -> int:
+    """How many trailing components of ``path`` the student made.
+
+    The notebook file (when ``path`` is not a plain folder), the submission folder,
+    and in nbgrader's layout (``<student>/<assignment>``) the student's folder.
+    """
+    is_folder = path.is_dir() and not path.is_symlink()
+    folder = path if is_folder else path.parent
+    return (0 if is_folder else 1) + (2 if folder.name == assignment else 1)
+
+
 def _every_part(problem_set: ProblemSet, reason: Reason, message: str) -> dict:
     return {
         part.grade_id: PartResult(0.0, part.points, reason, message)
@@ -250,7 +262,9 @@ def grade_submission(
         notebook may be renamed or in a subfolder) or a notebook file. The other
         regular files of a submission folder are copied into the working directory
         of the run (as when the notebook ran in that folder); for a notebook file,
-        none are.
+        none are. When the folder, its student folder (in nbgrader's layout) or the
+        notebook file is a symbolic link, nothing is read: every part gets
+        BAD_SUBMISSION.
     problem_set : str or ProblemSet
         A name from :mod:`grader.problemsets` (``"ps3"``) or a loaded problem set.
     student : str, optional
@@ -298,6 +312,9 @@ def grade_submission(
             log,
         )
 
+    problem = link_problem(path, _own_components(path, problem_set.name))
+    if problem is not None:
+        return result(_every_part(problem_set, Reason.BAD_SUBMISSION, problem))
     files = []
     if path.is_dir():
         functions = [part.function for part in problem_set.parts]
@@ -337,7 +354,7 @@ def grade_submission(
 # Running the sandbox and reading back its results
 # ----------------------------------------------------------------------------------
 
-_STATUSES = {"ok", "error", "timeout", "memory", "bad_output"}
+_STATUSES = {"ok", "error", "timeout", "memory", "disk", "bad_output"}
 
 
 def _exit_description(run: RunResult) -> str:
@@ -365,24 +382,15 @@ class _Unreadable(Exception):
     pass
 
 
-def _read_output(path: Path, digest: str, max_bytes: int) -> np.ndarray:
-    """Load one output array written by the runner, trusting nothing about it."""
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+def _decode_output(text: object, max_bytes: int) -> np.ndarray:
+    """Load one output array sent by the runner, trusting nothing about it."""
+    if not isinstance(text, str) or len(text) > (max_bytes + 4096) * 4 // 3 + 4:
+        raise _Unreadable("its result is not an array of sensible size")
     try:
-        fd = os.open(path, flags)
-    except OSError:
-        raise _Unreadable("its result file is missing") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes + 4096:
-            raise _Unreadable("its result file is not a regular file of sensible size")
-        data = handle.read(max_bytes + 4097)
-    if hashlib.sha256(data).hexdigest() != digest:
-        raise _Unreadable("its result file was changed after it was written")
-    try:
+        data = base64.b64decode(text, validate=True)
         array = np.load(io.BytesIO(data), allow_pickle=False)
-    except Exception:
-        raise _Unreadable("its result file is not a valid array") from None
+    except Exception:  # whatever numpy makes of bytes the student chose
+        raise _Unreadable("its result is not a valid array") from None
     if (
         not isinstance(array, np.ndarray)
         or array.dtype.fields is not None
@@ -419,6 +427,7 @@ class _Grading:
         self.log: list[str] = []
         self.skipped: dict[int, tuple[Reason, str]] = {}  # cell index -> fate
         self.cell_errors: dict[int, str] = {}
+        self.cell_status: dict[int, object] = {}  # cell index -> runner status
 
     # -- preparing a run ---------------------------------------------------------
 
@@ -491,9 +500,7 @@ class _Grading:
                     files=self.files,
                 )
                 self.runs += 1
-                started, finished, running = self._read_run(
-                    run, pending, scratch, decided
-                )
+                started, finished, running = self._read_run(run, pending, decided)
                 pending = [p for p in pending if p.grade_id not in decided]
                 if not pending:
                     break
@@ -529,6 +536,21 @@ class _Grading:
                 pending = [p for p in pending if p.grade_id not in decided]
         return self._explain_missing(decided)
 
+    def _memory_message(self, what: str) -> str:
+        megabytes = self.limits.process_memory_bytes // 2**20
+        return (
+            f"{what} ran out of memory (each process may use {megabytes} MB, and "
+            f"{self.limits.processes} processes at most)"
+        )
+
+    def _disk_message(self, what: str) -> str:
+        return (
+            f"{what} ran out of disk space (the working folder holds "
+            f"{self.limits.disk_bytes // 2**20} MB, /tmp "
+            f"{self.limits.tmp_bytes // 2**20} MB, and one file at most "
+            f"{self.limits.file_bytes // 2**20} MB)"
+        )
+
     @staticmethod
     def _part(pending: list[Part], running) -> Part:
         if running is not None:
@@ -549,7 +571,7 @@ class _Grading:
             text = f"{part.function} crashed the process{where}: {how}."
         return PartResult(0.0, part.points, fate, text, case)
 
-    def _read_run(self, run: RunResult, pending, scratch: Scratch, decided):
+    def _read_run(self, run: RunResult, pending, decided):
         """Turn one run's records into verdicts; say where the run stopped."""
         self.log.append(
             f"run {self.runs}: {run.duration:.2f} s, {_exit_description(run)}, "
@@ -574,6 +596,7 @@ class _Grading:
                     if record.get("where"):
                         detail += f" ({quote(record['where'], 40)})"
                     self.cell_errors[record["cell"]] = detail
+                    self.cell_status[record["cell"]] = record.get("status")
                     self.log.append(f"  cell {record['cell'] + 1}: {detail}")
             elif event == "case_start":
                 running = ("case", str(record.get("part")), str(record.get("case")))
@@ -588,7 +611,7 @@ class _Grading:
             if text:
                 self.log.append(f"  {stream}:\n{text}")
 
-        for p, part in enumerate(pending):
+        for part in pending:
             if part.grade_id in missing:
                 what = (
                     "is not a function"
@@ -602,14 +625,14 @@ class _Grading:
                     f"{part.function} {what}.",
                 )
                 continue
-            verdict = self._judge_part(p, part, ends, scratch)
+            verdict = self._judge_part(part, ends)
             if verdict is not None:
                 decided[part.grade_id] = verdict
         return started, finished, running
 
-    def _judge_part(self, p: int, part: Part, ends: dict, scratch: Scratch):
+    def _judge_part(self, part: Part, ends: dict):
         """The part's result, or None when its cases did not all come back."""
-        for c, case in enumerate(part.cases):
+        for case in part.cases:
             record = ends.get((part.grade_id, case.name))
             if record is None:
                 return None
@@ -627,12 +650,9 @@ class _Grading:
                     f"or a very slow computation.",
                 )
             elif status == "memory":
-                megabytes = self.limits.memory_bytes // 2**20
-                fail = (
-                    Reason.MEMORY,
-                    f"{part.function} ran out of memory (the limit is {megabytes} MB)"
-                    f"{where}",
-                )
+                fail = (Reason.MEMORY, self._memory_message(part.function) + where)
+            elif status == "disk":
+                fail = (Reason.DISK, self._disk_message(part.function) + where)
             elif status == "error":
                 where = quote(record.get("where") or "")
                 message = error_message(part.function, detail, case.name, where)
@@ -643,7 +663,7 @@ class _Grading:
             else:
                 _, expected = expected_output(self.problem_set.name, part, case)
                 try:
-                    actual = self._outputs(p, c, record, len(expected), scratch)
+                    actual = self._outputs(record, len(expected))
                 except _Unreadable as exc:
                     text = f"the result of {part.function} is unusable: {exc}{where}"
                     fail = (Reason.ERROR, text)
@@ -655,26 +675,11 @@ class _Grading:
                 return PartResult(0.0, part.points, fail[0], fail[1], case.name)
         return PartResult(part.points, part.points, Reason.OK, "")
 
-    def _outputs(self, p: int, c: int, record: dict, count: int, scratch: Scratch):
+    def _outputs(self, record: dict, count: int) -> list[np.ndarray]:
         listed = record.get("outputs")
         if not isinstance(listed, list) or len(listed) != count:
             raise _Unreadable("the number of results does not match")
-        arrays = []
-        for k, entry in enumerate(listed):
-            name = f"{p}-{c}-{k}.npy"
-            if (
-                not isinstance(entry, list)
-                or len(entry) != 2
-                or entry[0] != name
-                or not isinstance(entry[1], str)
-            ):
-                raise _Unreadable("its result record is malformed")
-            arrays.append(
-                _read_output(
-                    scratch.out_dir / name, entry[1], self.limits.max_output_bytes
-                )
-            )
-        return arrays
+        return [_decode_output(e, self.limits.max_output_bytes) for e in listed]
 
     def _explain_missing(self, decided: dict[str, PartResult]) -> dict[str, PartResult]:
         """A missing function whose cell crashed or failed says so."""
@@ -692,12 +697,18 @@ class _Grading:
                     decided[grade_id] = PartResult(0.0, part.points, fate, text)
                     break
                 if index in self.cell_errors:
+                    reason = Reason.MISSING_FUNCTION
                     text = (
                         f"{part.function} is not defined: the cell that defines it "
                         f"(cell {index + 1}) raised {self.cell_errors[index]}."
                     )
-                    decided[grade_id] = PartResult(
-                        0.0, part.points, Reason.MISSING_FUNCTION, text
-                    )
+                    status = self.cell_status.get(index)
+                    if status == "memory":
+                        reason = Reason.MEMORY
+                        text += " " + self._memory_message(f"Cell {index + 1}") + "."
+                    elif status == "disk":
+                        reason = Reason.DISK
+                        text += " " + self._disk_message(f"Cell {index + 1}") + "."
+                    decided[grade_id] = PartResult(0.0, part.points, reason, text)
                     break
         return decided

@@ -66,11 +66,13 @@ class Reason(str, enum.Enum):
     ERROR = "ERROR"
     TIMEOUT = "TIMEOUT"
     MEMORY = "MEMORY"
+    DISK = "DISK"
     CRASH = "CRASH"
     MISSING_FUNCTION = "MISSING_FUNCTION"
     IMPORTS_REFERENCE = "IMPORTS_REFERENCE"
     BAD_NOTEBOOK = "BAD_NOTEBOOK"
     MISSING_NOTEBOOK = "MISSING_NOTEBOOK"
+    BAD_SUBMISSION = "BAD_SUBMISSION"
 
     def __str__(self) -> str:
         return self.value
@@ -244,7 +246,7 @@ _UNPRINTABLE = re.compile(r"[^\x20-\x7e\u00a0-\uffff]+")
 
 def quote(text, limit: int = 300) -> str:
     """Untrusted text made safe to quote: one line, printable, bounded."""
-    text = " ".join(_UNPRINTABLE.sub(" ", str(text)).split())
+    text = " ".join(_UNPRINTABLE.sub(" ", str(text)[: 4 * limit + 16]).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

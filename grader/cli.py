@@ -11,12 +11,14 @@
 
 Every command works on the course in the current folder (``--course-dir`` to
 choose another): the folder with ``nbgrader_config.py``. Errors name what was
-expected and what was found, and exit with status 1.
+expected and what was found, and exit with status 1, without a traceback unless
+``grader --debug`` asks for one (it also shows nbgrader's own log).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections import Counter
 from pathlib import Path
@@ -38,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sandboxed, parallel autograding on top of nbgrader.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Run 'grader COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show tracebacks and nbgrader's log (grader --debug COMMAND ...)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -69,9 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         "autograde",
         parents=[_COURSE],
         help="grade the submissions in the sandbox and record the scores",
-        description="Grade every submission of ASSIGNMENT in the sandbox, in "
-        "parallel, and record the scores in nbgrader's gradebook and "
-        "autograded/ folder.",
+        description="Grade the new and changed submissions of ASSIGNMENT in the "
+        "sandbox, in parallel, and record the scores in nbgrader's gradebook and "
+        "autograded/ folder. A submission unchanged since it was graded (same "
+        "files, problem set and limits) keeps its result unless --force. One run "
+        "at a time per course; Ctrl-C stops it cleanly (exit status 130).",
     )
     cmd.add_argument("assignment")
     cmd.add_argument(
@@ -93,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="grade without a sandbox when bubblewrap is missing: student code "
         "then runs with your permissions (only for code you trust)",
+    )
+    cmd.add_argument(
+        "--force",
+        action="store_true",
+        help="grade every submission again, also the unchanged ones",
     )
     cmd.add_argument("--no-progress", action="store_true", help="no progress bar")
     cmd.set_defaults(run=_autograde)
@@ -146,14 +160,42 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); the exit status."""
     args = build_parser().parse_args(argv)
+    _configure_logging(args.debug)
     try:
         return args.run(args)
     except CourseError as exc:
+        if args.debug:
+            raise
         print(f"grader: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
         return 130
+
+
+class _OneLine(logging.Formatter):
+    """A log record as one line, without the traceback it may carry."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage().strip().splitlines() or [""]
+        return f"grader: {record.levelname.lower()}: {message[0]}"
+
+
+def _configure_logging(debug: bool) -> None:
+    """Warnings of the libraries as one line each; everything with ``--debug``.
+
+    nbgrader's gradebook logs each failed query with its traceback (on tornado's
+    ``tornado.application`` logger) before raising; the grader reports the
+    failure itself, so that log is shown only with ``--debug``.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    if not debug:
+        handler.setFormatter(_OneLine())
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING, handlers=[handler]
+    )
+    if not debug:
+        logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -193,29 +235,53 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _autograde(args: argparse.Namespace) -> int:
-    from grader.batch import autograde, summary_table
+    from grader.batch import Interrupted, autograde, summary_table
 
     coursedir = load_coursedir(args.course_dir)
-    outcomes = autograde(
-        coursedir,
-        args.assignment,
-        jobs=args.jobs,
-        students=args.student,
-        allow_unsandboxed=args.allow_unsandboxed,
-        progress=not args.no_progress,
-    )
-    print(summary_table(outcomes))
-    reasons = Counter(p.reason for o in outcomes for p in o.parts.values())
+    try:
+        batch = autograde(
+            coursedir,
+            args.assignment,
+            jobs=args.jobs,
+            students=args.student,
+            allow_unsandboxed=args.allow_unsandboxed,
+            progress=not args.no_progress,
+            force=args.force,
+        )
+    except Interrupted as stop:
+        print(
+            f"grader: interrupted: recorded {stop.recorded} of {stop.total} "
+            f"submissions, each completely; run grader autograde {args.assignment} "
+            "again to grade the rest",
+            file=sys.stderr,
+        )
+        return 130
+    for folder in batch.hidden:
+        print(
+            f"grader: warning: {folder} was not graded: a student folder whose name "
+            "starts with a dot is not a student",
+            file=sys.stderr,
+        )
+    print(summary_table(batch.outcomes))
+    reasons = Counter(p.reason for o in batch for p in o.parts.values())
     print(
         "parts by reason: " + ", ".join(f"{r} {n}" for r, n in sorted(reasons.items()))
     )
-    print(f"recorded {len(outcomes)} submissions in {coursedir.db_url}")
-    failed = [o for o in outcomes if o.error is not None]
+    unchanged = len(batch.unchanged)
+    kept = f"; {unchanged} unchanged since graded (--force grades them again)"
+    print(
+        f"recorded {len(batch.recorded)} submissions in {coursedir.db_url}"
+        + (kept if unchanged else "")
+    )
+    failed = [o for o in batch if o.error is not None]
     for outcome in failed:
+        if outcome.recorded:
+            advice = "grade this submission by hand, or run"
+        else:
+            advice = "nothing of it was recorded; fix the cause, then run"
         print(
-            f"grader: error: {outcome.student}: {outcome.error}; grade this "
-            f"submission by hand, or run grader autograde {args.assignment} "
-            f"--student {outcome.student} again",
+            f"grader: error: {outcome.student}: {outcome.error}; {advice} grader "
+            f"autograde {args.assignment} --student {outcome.student} again",
             file=sys.stderr,
         )
     return 1 if failed else 0

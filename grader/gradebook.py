@@ -13,11 +13,16 @@ formgrader, ``nbgrader generate_feedback`` and ``nbgrader export`` keep working:
    test cells from the gradebook, ``SaveAutoGrades`` records the scores and
    ``AssignLatePenalties`` applies the course's late policy;
 3. the grader's verdict per part (score, reason, message) is kept beside the
-   autograded notebook in ``grader-result.json``, for export, feedback and reports.
+   autograded notebook in ``grader-result.json``, for export, feedback and reports,
+   with a fingerprint of what was graded (to skip it next time when unchanged).
 
 All writes happen in one process (the caller's), one submission at a time and each
 in one transaction, so the SQLite gradebook never sees concurrent writers and never
-holds half a submission.
+holds half a submission. The new ``autograded/<student>/<assignment>/`` folder is
+built beside the old one and takes its place only once the transaction is
+committed: a failure (a full disk, an interrupt) leaves the previous result in both
+places. A submission whose student or assignment folder is a symbolic link is
+recorded from the released notebook alone: nothing is read through the link.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from sqlalchemy.exc import SAWarning
 from traitlets.config import Config, PyFileConfigLoader
 
 from grader.extract import MAX_NOTEBOOK_BYTES, find_notebook
+from grader.paths import link_problem
 
 RESULT_FILE = "grader-result.json"
 TIMESTAMP_FILE = "timestamp.txt"
@@ -154,15 +160,53 @@ def check_assignment(coursedir: CourseDirectory, assignment: str) -> None:
 
 
 def submitted_students(coursedir: CourseDirectory, assignment: str) -> list[str]:
-    """Students who have a ``submitted/<student>/<assignment>/`` folder, sorted."""
-    return _folder_ids(
-        coursedir,
-        coursedir.submitted_directory,
-        "(?P<id>[^/]+)",
-        re.escape(assignment),
-        "*",
-        glob.escape(assignment),
-    )
+    """Students who have a ``submitted/<student>/<assignment>/`` folder, sorted.
+
+    Folders whose name starts with a dot are not students
+    (:func:`hidden_submissions` lists them).
+    """
+    return [s for s in _submitted_ids(coursedir, assignment) if not s.startswith(".")]
+
+
+def hidden_submissions(coursedir: CourseDirectory, assignment: str) -> list[Path]:
+    """``submitted/<name>/<assignment>/`` folders whose ``<name>`` starts with a dot."""
+    return [
+        step_dir(coursedir, "submitted", assignment, name)
+        for name in _submitted_ids(coursedir, assignment)
+        if name.startswith(".")
+    ]
+
+
+def _submitted_ids(coursedir: CourseDirectory, assignment: str) -> list[str]:
+    """Every ``<name>`` with a ``submitted/<name>/<assignment>/``, hidden ones too."""
+    found = []
+    for student_glob in ("*", ".*"):  # glob's * never matches a leading dot
+        found += _folder_ids(
+            coursedir,
+            coursedir.submitted_directory,
+            "(?P<id>[^/]+)",
+            re.escape(assignment),
+            student_glob,
+            glob.escape(assignment),
+        )
+    return sorted(set(found) - {".", ".."})
+
+
+def submission_link(
+    coursedir: CourseDirectory, assignment: str, student: str
+) -> str | None:
+    """Why the submission folder cannot be read (a link among its folders), or None.
+
+    Every folder from ``submitted/<student>`` down is checked (see
+    :mod:`grader.paths`); the folders above it are the instructor's.
+    """
+    folder = step_dir(coursedir, "submitted", assignment, student)
+    top = step_dir(coursedir, "submitted", assignment, "\0").parent
+    try:
+        levels = len(folder.relative_to(top).parts)
+    except ValueError:  # a layout without the student above the assignment
+        levels = 2
+    return link_problem(folder, levels)
 
 
 def _folder_ids(
@@ -180,7 +224,7 @@ def _folder_ids(
     found = set()
     for path in glob.glob(coursedir.format_path(folder, student_glob, assignment_glob)):
         match = regexp.fullmatch(path)
-        if match and os.path.isdir(path) and not match["id"].startswith("."):
+        if match and os.path.isdir(path):
             found.add(match["id"])
     return sorted(found)
 
@@ -323,7 +367,17 @@ class GradebookWriter:
     def __exit__(self, *exc_info: object) -> None:
         self._stack.close()
 
-    def record(self, student: str, parts: Mapping[str, Any]) -> None:
+    def recorded_students(self) -> set[str]:
+        """The students with a submission of the assignment in the gradebook."""
+        record = self._gb.find_assignment(self.assignment)
+        return {submission.student_id for submission in record.submissions}
+
+    def record(
+        self,
+        student: str,
+        parts: Mapping[str, Any],
+        fingerprint: str | None = None,
+    ) -> None:
         """Write one student's verdicts into the gradebook and ``autograded/``.
 
         Parameters
@@ -335,28 +389,53 @@ class GradebookWriter:
             (any objects with ``score``, ``max_score``, ``reason`` and ``message``).
             A test cell without a verdict, or with reason ``UNGRADED``, gets zero
             points and is flagged for manual grading in formgrader.
+        fingerprint : str, optional
+            What was graded (see :func:`grader.batch.fingerprint`), stored with the
+            verdicts.
+
+        Raises
+        ------
+        OSError, sqlalchemy.exc.SQLAlchemyError
+            When the submission could not be recorded (a full disk, say); then
+            nothing of it was, and the previous record stands.
         """
+        dest = step_dir(self.coursedir, "autograded", self.assignment, student)
+        staging = dest.with_name(f".{dest.name}.recording")
         session = self._gb.db
         self._gb.db = _OneTransaction(session)
         try:
-            late = self._record(student, parts)
+            if staging.exists():
+                shutil.rmtree(staging)
+            staging.mkdir(parents=True)
+            late = self._record(student, parts, fingerprint, staging)
             session.commit()
         except BaseException:
             session.rollback()  # nothing of this submission is kept
+            shutil.rmtree(staging, ignore_errors=True)
             raise
         finally:
             self._gb.db = session
+        _replace_folder(dest, staging)
         for nb, resources in late:  # opens a connection of its own
             AssignLatePenalties(log=_NBGRADER_LOG).preprocess(nb, resources)
 
-    def _record(self, student: str, parts: Mapping[str, Any]) -> list:
-        """Record in the open transaction; the notebooks due a late penalty."""
+    def _record(
+        self,
+        student: str,
+        parts: Mapping[str, Any],
+        fingerprint: str | None,
+        dest: Path,
+    ) -> list:
+        """Record in the open transaction, writing the autograded files into
+        ``dest``; the notebooks due a late penalty."""
         gb, assignment, coursedir = self._gb, self.assignment, self.coursedir
         functions = self.functions
         submitted = step_dir(coursedir, "submitted", assignment, student)
-        dest = step_dir(coursedir, "autograded", assignment, student)
         verdicts = {gid: PartVerdict.of(p) for gid, p in parts.items()}
-        timestamp = coursedir.get_existing_timestamp(str(submitted))
+        readable = submission_link(coursedir, assignment, student) is None
+        timestamp = (
+            coursedir.get_existing_timestamp(str(submitted)) if readable else None
+        )
         with warnings.catch_warnings():
             # nbgrader builds a new submission in a way SQLAlchemy 2 warns about.
             warnings.simplefilter("ignore", SAWarning)
@@ -366,16 +445,15 @@ class GradebookWriter:
             else:
                 gb.update_or_create_submission(assignment, student, timestamp=timestamp)
 
-        if dest.exists():
-            shutil.rmtree(dest)
-        dest.mkdir(parents=True)
-        if (submitted / TIMESTAMP_FILE).is_file():
+        if timestamp is not None and (submitted / TIMESTAMP_FILE).is_file():
             shutil.copyfile(submitted / TIMESTAMP_FILE, dest / TIMESTAMP_FILE)
         late = []
         for name in self._notebooks:
-            student_nb = read_submitted_notebook(
-                submitted, name, only=len(self._notebooks) == 1, functions=functions
-            )
+            student_nb = None
+            if readable:
+                student_nb = read_submitted_notebook(
+                    submitted, name, only=len(self._notebooks) == 1, functions=functions
+                )
             nb = merge_submission(self._templates[name], student_nb)
             resources = self._resources(student, name)
             manual = _set_test_outputs(nb, verdicts)
@@ -394,6 +472,7 @@ class GradebookWriter:
             "format": RESULT_FORMAT,
             "student": student,
             "assignment": assignment,
+            "fingerprint": fingerprint,
             "parts": {gid: asdict(v) for gid, v in sorted(verdicts.items())},
         }
         (dest / RESULT_FILE).write_text(json.dumps(payload, indent=1), encoding="utf-8")
@@ -481,6 +560,17 @@ def record_result(
         writer.record(student, parts)
 
 
+def _replace_folder(dest: Path, new: Path) -> None:
+    """Put the folder ``new`` in the place of ``dest`` (which may not exist)."""
+    old = dest.with_name(f".{dest.name}.replaced")
+    if old.exists():
+        shutil.rmtree(old)
+    if dest.exists():
+        dest.rename(old)
+    new.rename(dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def _not_released(coursedir: CourseDirectory, assignment: str) -> CourseError:
     return CourseError(
         f"assignment {assignment!r} is not in the gradebook {coursedir.db_url}: "
@@ -496,14 +586,31 @@ def read_verdicts(
     A file that cannot be read counts as none (and :func:`check_integrity` reports
     it).
     """
+    payload = _result_payload(coursedir, assignment, student)
+    try:
+        return {gid: PartVerdict(**v) for gid, v in payload["parts"].items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def read_fingerprint(
+    coursedir: CourseDirectory, assignment: str, student: str
+) -> str | None:
+    """The fingerprint stored with the verdicts (see :meth:`GradebookWriter.record`)."""
+    payload = _result_payload(coursedir, assignment, student)
+    found = payload.get("fingerprint") if isinstance(payload, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def _result_payload(coursedir: CourseDirectory, assignment: str, student: str):
     path = step_dir(coursedir, "autograded", assignment, student) / RESULT_FILE
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
-        if payload["format"] != RESULT_FORMAT:
-            return None
-        return {gid: PartVerdict(**v) for gid, v in payload["parts"].items()}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError):
         return None
+    if not isinstance(payload, dict) or payload.get("format") != RESULT_FORMAT:
+        return None
+    return payload
 
 
 def _set_test_outputs(nb, verdicts: Mapping[str, PartVerdict]) -> list[str]:

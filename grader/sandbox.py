@@ -12,13 +12,20 @@ Inside the sandbox (``bwrap``):
 - read-only: ``/usr`` and its companion directories, a few loader and font files
   from ``/etc``, the Python installation and its site-packages (and nothing else of
   the project; installed copies of ``course`` and ``grader`` are hidden), the run's
-  inputs, and the ``course`` modules the problem set hands out; writable: the
-  run's ``out`` and ``work`` directories and size-limited tmpfs mounts on ``/tmp``
-  and ``/dev/shm``; the root and ``/dev`` are read-only;
+  inputs, the student's own files (copies) and the ``course`` modules the problem
+  set hands out; the root and ``/dev`` are read-only;
+- writable: only size-limited tmpfs mounts, never a host folder: the working
+  directory ``/sandbox/work`` (``Limits.disk_bytes``, where the runner copies the
+  student's files), ``/tmp`` and ``/dev/shm`` (``Limits.tmp_bytes`` each). Results
+  leave through the authenticated pipe, so one submission takes nothing of the
+  host's disk, and its files together take at most
+  ``disk_bytes + 2 * tmp_bytes`` (of memory);
 - a cleared environment (:func:`sandbox_environment`);
-- rlimits set by the runner before any student code: CPU time, address space,
-  processes (effective because the process is unprivileged in its own user
-  namespace), file size, open files, no core dumps;
+- rlimits set by the runner before any student code: CPU time, processes
+  (effective because the process is unprivileged in its own user namespace, with
+  a fresh host uid per run when the grader is root), address space per process
+  (``memory_bytes // processes``, so that all processes of the submission
+  together stay within ``memory_bytes``), file size, open files, no core dumps;
 - a wall-clock limit enforced from outside by killing the process group (the pid
   namespace dies with it), and stdout/stderr kept to a bounded head and tail.
 
@@ -67,13 +74,12 @@ __all__ = [
 ]
 
 INSIDE = Path("/sandbox")
-"""Where the run's directories appear inside the sandbox: in/, out/, work/, data/."""
+"""Where the run's directories appear inside the sandbox: in/, files/, work/, data/."""
 
 SANDBOX_UID = 1000
 _STAGED_UID_BASE = 0x70000000  # host uids used when the grader runs as root
 _SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
 _ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "fonts")
-_RECORDS_LIMIT = 16 * 1024 * 1024
 _HIDDEN_PACKAGES = ("course", "grader")  # never visible from site-packages
 
 
@@ -93,9 +99,15 @@ class Limits:
     wall_seconds : float
         Wall-clock limit of one run; the whole process group is killed after it.
     memory_bytes : int
-        RLIMIT_AS (address space) of each process.
+        Memory of the whole submission, all its processes together: each process
+        gets ``memory_bytes // processes`` of address space (RLIMIT_AS), and at
+        most ``processes`` of them can exist at once.
     processes : int
-        RLIMIT_NPROC: processes and threads of the sandbox user.
+        Processes and threads the student's code may have at once, the runner
+        included (RLIMIT_NPROC of the sandbox user).
+    disk_bytes : int
+        Size of the working directory (a tmpfs): the student's files and
+        everything the code writes there.
     file_bytes : int
         RLIMIT_FSIZE: largest file a process may write.
     open_files : int
@@ -110,30 +122,39 @@ class Limits:
         Wall-clock alarm for one code cell.
     max_output_bytes : int
         Largest array a graded function may return.
+    results_bytes : int
+        Most the trusted side reads from the results pipe of one run (the records,
+        output arrays included); what comes after is lost.
     """
 
     cpu_seconds: float = 60.0
     wall_seconds: float = 120.0
     memory_bytes: int = 2 * 1024**3
-    processes: int = 64
+    processes: int = 4
+    disk_bytes: int = 256 * 1024**2
     file_bytes: int = 64 * 1024**2
     open_files: int = 256
     tmp_bytes: int = 64 * 1024**2
     output_bytes: int = 64 * 1024
     case_seconds: float = 10.0
     cell_seconds: float = 60.0
-    max_output_bytes: int = 64 * 1024**2
+    max_output_bytes: int = 16 * 1024**2
+    results_bytes: int = 64 * 1024**2
 
     def __post_init__(self):
         for name, value in asdict(self).items():
             if not value > 0:
                 raise ValueError(f"Limits.{name} must be positive, but got {value!r}.")
 
+    @property
+    def process_memory_bytes(self) -> int:
+        """Address space of each process: the submission's budget shared out."""
+        return self.memory_bytes // self.processes
+
     def for_runner(self) -> dict:
         """The limits the runner applies to itself (written into job.json)."""
         keys = (
             "cpu_seconds",
-            "memory_bytes",
             "processes",
             "file_bytes",
             "open_files",
@@ -141,7 +162,11 @@ class Limits:
             "cell_seconds",
             "max_output_bytes",
         )
-        return {key: getattr(self, key) for key in keys}
+        limits = {key: getattr(self, key) for key in keys}
+        # bwrap's init process inside the pid namespace counts for RLIMIT_NPROC too
+        limits["processes"] += 1
+        limits["process_memory_bytes"] = self.process_memory_bytes
+        return limits
 
 
 @dataclass(frozen=True)
@@ -178,38 +203,46 @@ class RunResult:
 
 
 class Scratch:
-    """A private directory for one submission: ``in/``, ``out/`` and ``work/``.
+    """A private directory for one submission: ``in/``, ``files/`` and ``work/``.
 
-    ``in`` holds the job (read-only inside the sandbox), ``out`` receives the output
-    arrays, ``work`` is the student's working directory. Use as a context manager; the
-    directory is deleted on exit.
+    ``in`` holds the job and ``files`` copies of the student's own files (both
+    read-only inside the sandbox, where the runner copies ``files`` into its
+    working directory, a tmpfs). ``work`` is that working directory on the host,
+    used only by unsandboxed runs. Use as a context manager; the directory is
+    deleted on exit.
     """
 
     def __init__(self, parent: str | os.PathLike | None = None):
         self.root = Path(tempfile.mkdtemp(prefix="grader-", dir=parent))
         self.in_dir = self.root / "in"
-        self.out_dir = self.root / "out"
+        self.files_dir = self.root / "files"
         self.work_dir = self.root / "work"
         self.in_dir.mkdir(mode=0o755)
+        self.files_dir.mkdir(mode=0o755)
+        self._copied = False
         self.reset()
 
-    def reset(self, owner: int | None = None, files=()) -> None:
-        """Empty ``out`` and ``work`` (between runs), optionally owned by ``owner``.
+    def reset(self, files=()) -> None:
+        """Empty ``work`` (between runs); copy ``files`` into ``files`` once.
 
-        ``files`` are ``(relative path, source)`` pairs copied into ``work``: the
-        student's own files, as collected by :func:`grader.extract.submission_files`.
+        ``files`` are ``(relative path, source)`` pairs: the student's own files, as
+        collected by :func:`grader.extract.submission_files`. They are made readable
+        by anyone, since the sandbox user is not their owner.
         """
-        for path in (self.out_dir, self.work_dir):
-            if path.exists() or path.is_symlink():
-                _remove_tree(path)
-            path.mkdir(mode=0o700)
+        if self.work_dir.exists() or self.work_dir.is_symlink():
+            _remove_tree(self.work_dir)
+        self.work_dir.mkdir(mode=0o700)
+        if self._copied:
+            return
         for relative, source in files:
-            target = self.work_dir / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target = self.files_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
             shutil.copyfile(source, target, follow_symlinks=False)
-        if owner is not None:
-            for path in [self.out_dir, self.work_dir, *self.work_dir.rglob("*")]:
-                os.chown(path, owner, owner, follow_symlinks=False)
+            target.chmod(0o644)
+        for path in self.files_dir.rglob("*"):
+            if path.is_dir():
+                path.chmod(0o755)
+        self._copied = bool(files)
 
     def cleanup(self) -> None:
         _remove_tree(self.root)
@@ -330,18 +363,15 @@ def _system_args() -> list[str]:
     return args
 
 
-def _private_binds(
-    scratch: Scratch, data_dir: Path | None
-) -> list[tuple[str, str, bool]]:
-    """``(source, destination, writable)`` for everything that is not system."""
-    binds = [(str(p), str(p), False) for p in _python_roots() + _extra_site_roots()]
+def _private_binds(scratch: Scratch, data_dir: Path | None) -> list[tuple[str, str]]:
+    """``(source, destination)`` read-only binds for everything that is not system."""
+    binds = [(str(p), str(p)) for p in _python_roots() + _extra_site_roots()]
     binds += [
-        (str(scratch.in_dir), str(INSIDE / "in"), False),
-        (str(scratch.out_dir), str(INSIDE / "out"), True),
-        (str(scratch.work_dir), str(INSIDE / "work"), True),
+        (str(scratch.in_dir), str(INSIDE / "in")),
+        (str(scratch.files_dir), str(INSIDE / "files")),
     ]
     if data_dir is not None:
-        binds.append((str(data_dir), str(INSIDE / "data"), False))
+        binds.append((str(data_dir), str(INSIDE / "data")))
     return binds
 
 
@@ -385,12 +415,13 @@ def _bwrap_argv(
         "/tmp",
     ]
     outer = []
-    for number, (source, destination, writable) in enumerate(binds):
+    for number, (source, destination) in enumerate(binds):
         if staged:
             stage = f"/stage/{number}"
-            outer += ["--bind" if writable else "--ro-bind", source, stage]
+            outer += ["--ro-bind", source, stage]
             source = stage
-        inner += ["--bind" if writable else "--ro-bind", source, destination]
+        inner += ["--ro-bind", source, destination]
+    inner += ["--size", str(limits.disk_bytes), "--tmpfs", str(INSIDE / "work")]
     inner += _hiding_args()
     inner += ["--remount-ro", "/", "--chdir", str(INSIDE / "work"), "--clearenv"]
     data = INSIDE / "data" if data_dir is not None else None
@@ -456,7 +487,6 @@ def sandbox_problem() -> str | None:
         return "setpriv (util-linux) is needed to drop root privileges in the sandbox"
     with Scratch() as scratch:
         uid = _host_uid()
-        scratch.reset(owner=uid)
         command = [sys.executable, "-I", "-S", "-c", "import os; os.getcwd()"]
         argv = _bwrap_argv(scratch, Limits(), None, command, uid)
         try:
@@ -516,7 +546,7 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def _supervise(argv, env, cwd, secret, results_r, results_w, limits):
+def _supervise(argv, env, cwd, secret, results_r, results_w, limits: Limits):
     """Run ``argv``, feed the secret, collect bounded output until exit or timeout."""
     start = time.monotonic()
     try:
@@ -541,7 +571,7 @@ def _supervise(argv, env, cwd, secret, results_r, results_w, limits):
     except OSError:
         pass
     out, err = _Capture(limits.output_bytes), _Capture(limits.output_bytes)
-    results = _Head(_RECORDS_LIMIT)
+    results = _Head(limits.results_bytes)
     selector = selectors.DefaultSelector()
     selector.register(process.stdout, selectors.EVENT_READ, out)
     selector.register(process.stderr, selectors.EVENT_READ, err)
@@ -610,8 +640,9 @@ def run_runner(
     """Run :mod:`grader.sandbox_runner` on a prepared scratch directory.
 
     The caller has written ``in/job.json``, ``in/inputs.npz``, ``in/runner.py`` and
-    ``in/lib/`` (the ``course`` modules handed out). ``out`` and ``work`` are emptied
-    first, then ``files`` are copied into ``work`` (see :meth:`Scratch.reset`).
+    ``in/lib/`` (the ``course`` modules handed out). ``files`` are copied into
+    ``files/`` the first time (see :meth:`Scratch.reset`); the runner copies them
+    into its fresh working directory.
 
     Parameters
     ----------
@@ -628,7 +659,7 @@ def run_runner(
     RunResult
     """
     uid = _host_uid() if sandboxed else None
-    scratch.reset(owner=uid, files=files)
+    scratch.reset(files=files)
     data = Path(data_dir) if data_dir is not None else None
     secret = secrets.token_hex(32)
     results_r, results_w = os.pipe()
@@ -642,7 +673,7 @@ def run_runner(
             "-B",
             str(inside_in / "runner.py"),
             str(inside_in),
-            str(INSIDE / "out"),
+            str(INSIDE / "files"),
             str(results_w),
             str(inside_in / "lib"),
             *site_dirs(),
@@ -657,7 +688,7 @@ def run_runner(
             "-B",
             str(scratch.in_dir / "runner.py"),
             str(scratch.in_dir),
-            str(scratch.out_dir),
+            str(scratch.files_dir),
             str(results_w),
             str(scratch.in_dir / "lib"),
             *site_dirs(),

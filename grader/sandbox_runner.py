@@ -2,26 +2,28 @@
 
 This file is copied into each sandbox and started as
 
-    python -I -S -B runner.py IN_DIR OUT_DIR RESULTS_FD LIB_DIR [SITE_DIR ...]
+    python -I -S -B runner.py IN_DIR FILES_DIR RESULTS_FD LIB_DIR [SITE_DIR ...]
 
-with the per-run secret as the only line on standard input. It needs nothing but the
+with the per-run secret as the only line on standard input, in its working
+directory (inside the sandbox a size-limited tmpfs). It needs nothing but the
 standard library and numpy, and it holds no expected answers: it only produces the
 student's outputs. Steps:
 
-1. read the secret, lower the resource limits (CPU time, address space, processes,
-   file size, core dumps, open files) for itself and everything it starts;
+1. read the secret, copy the student's files (``FILES_DIR``) into the working
+   directory, lower the resource limits (CPU time, address space, processes, file
+   size, core dumps, open files) for itself and everything it starts;
 2. execute the student's code cells (``IN_DIR/job.json``) one by one in one
    namespace, each in try/except under a wall-clock alarm, as a kernel would;
 3. call each graded function on each case's hidden inputs (``IN_DIR/inputs.npz``,
-   loaded with ``allow_pickle=False``) under a per-case alarm, convert what it
-   returns into real numeric arrays (:func:`to_numeric`) and save them as ``.npy``
-   files in ``OUT_DIR``;
+   loaded with ``allow_pickle=False``) under a per-case alarm and convert what it
+   returns into real numeric arrays (:func:`to_numeric`);
 4. report progress as JSON lines on the inherited pipe ``RESULTS_FD``, each tagged
-   with the secret, with the SHA-256 of every output file it wrote.
+   with the secret; a case's outputs travel in its record as ``.npy`` bytes
+   (base64), so nothing the sandbox writes outlives it.
 
 Everything after step 1 is untrusted: student code shares the process and may break
 anything here. That is harmless: the trusted side accepts only records tagged with the
-secret, only output files whose hash matches, and decides pass or fail itself by
+secret, reads at most a bounded amount of them, and decides pass or fail itself by
 comparing with reference outputs that never enter the sandbox. The worst a student can
 do to this runner is lose their own points.
 
@@ -31,14 +33,16 @@ The codecs (:func:`encode_args`, :func:`decode_args`, :func:`output_spec`,
 
 from __future__ import annotations
 
+import base64
 import builtins
+import errno
 import functools
-import hashlib
 import io
 import json
 import linecache
 import math
 import os
+import shutil
 import signal
 import sys
 import traceback
@@ -48,6 +52,9 @@ LEAF = 0
 
 NUMERIC_KINDS = "biuf"
 """numpy dtype kinds accepted as outputs: bool, signed, unsigned, floating."""
+
+DISK_ERRORS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+"""``OSError`` numbers that mean a disk limit was reached (status ``disk``)."""
 
 
 class BadOutput(ValueError):
@@ -220,6 +227,9 @@ def _limited(func, seconds: float):
                 return "memory", "MemoryError"
             except BadOutput as exc:
                 return "bad_output", str(exc)[:300]
+            except OSError as exc:
+                status = "disk" if exc.errno in DISK_ERRORS else "error"
+                return status, _describe(exc)
             except BaseException as exc:
                 return "error", _describe(exc)
         finally:
@@ -243,8 +253,9 @@ def _apply_limits(limits: dict) -> None:
         resource.setrlimit(which, (min(soft, hard), hard))
 
     cpu = math.ceil(limits["cpu_seconds"])
+    memory = limits["process_memory_bytes"]
     lower(resource.RLIMIT_CPU, cpu, cpu + 1)
-    lower(resource.RLIMIT_AS, limits["memory_bytes"], limits["memory_bytes"])
+    lower(resource.RLIMIT_AS, memory, memory)
     lower(resource.RLIMIT_FSIZE, limits["file_bytes"], limits["file_bytes"])
     lower(resource.RLIMIT_NPROC, limits["processes"], limits["processes"])
     lower(resource.RLIMIT_NOFILE, limits["open_files"], limits["open_files"])
@@ -274,38 +285,19 @@ def _run_cell(source: str, filename: str, namespace: dict) -> None:
     exec(compile(source, filename, "exec"), namespace)
 
 
-def _npy_bytes(array) -> bytes:
+def encode_output(array) -> str:
+    """One output array as the text that travels in a record: base64 of ``.npy``."""
     import numpy as np
 
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _call_case(function, args, spec, max_bytes: int) -> list[bytes]:
+def _call_case(function, args, spec, max_bytes: int) -> list[str]:
     value = function(*args)
-    return [_npy_bytes(leaf) for leaf in to_numeric(value, spec, max_bytes=max_bytes)]
-
-
-def _write_outputs(out_dir: str, part: int, case: int, blobs: list[bytes]) -> list:
-    written = []
-    for position, blob in enumerate(blobs):
-        name = f"{part}-{case}-{position}.npy"
-        path = os.path.join(out_dir, name)
-        try:
-            os.unlink(path)  # anything the student put there first
-        except FileNotFoundError:
-            pass
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-        fd = os.open(path, flags, 0o600)
-        try:
-            view = memoryview(blob)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        written.append([name, hashlib.sha256(blob).hexdigest()])
-    return written
+    leaves = to_numeric(value, spec, max_bytes=max_bytes)
+    return [encode_output(leaf) for leaf in leaves]
 
 
 def _flush_stdio() -> None:
@@ -328,12 +320,24 @@ def _seed_matplotlib_cache(source: str) -> None:
                 dst.write(src.read())
 
 
+def _copy_files(source: str) -> None:
+    """The student's own files into the working directory (as far as they fit)."""
+    if os.path.isdir(source):
+        try:
+            shutil.copytree(source, ".", dirs_exist_ok=True)
+        except (OSError, shutil.Error):
+            pass  # the working directory is full: what was copied stays
+
+
 def main(argv: list[str]) -> None:
-    in_dir, out_dir, results_fd, lib_dir = argv[1], argv[2], int(argv[3]), argv[4]
+    in_dir, files_dir, results_fd, lib_dir = argv[1], argv[2], int(argv[3]), argv[4]
     secret = sys.stdin.buffer.readline().decode("ascii", "replace").strip()
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
+    _copy_files(files_dir)
+    # A file over RLIMIT_FSIZE is an OSError (EFBIG) for the code, not a kill.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     with open(os.path.join(in_dir, "job.json"), encoding="utf-8") as handle:
         job = json.load(handle)
     limits = job["limits"]
@@ -367,14 +371,14 @@ def main(argv: list[str]) -> None:
             "cell_end", cell=cell["index"], status=status, detail=detail, where=where
         )
 
-    for p, part in enumerate(job["parts"]):
+    for part in job["parts"]:
         grade_id = part["grade_id"]
         function = namespace.get(part["function"])
         if function is None or not callable(function):
             missing = "missing" if function is None else "not_callable"
             channel.emit("part_missing", part=grade_id, status=missing)
             continue
-        for c, case in enumerate(part["cases"]):
+        for case in part["cases"]:
             channel.emit("case_start", part=grade_id, case=case["name"])
             args = decode_args(case["args"], inputs)
             call = functools.partial(
@@ -385,13 +389,7 @@ def main(argv: list[str]) -> None:
                 os._exit(0)
             outputs = []
             if status == "ok":
-                try:
-                    outputs, detail = _write_outputs(out_dir, p, c, detail), None
-                except OSError as exc:
-                    status, detail = (
-                        "error",
-                        f"could not save the result: {exc.strerror}",
-                    )
+                outputs, detail = detail, None
             _flush_stdio()
             channel.emit(
                 "case_end",

@@ -49,8 +49,9 @@ pytestmark = [
 LIMITS = Limits(
     cpu_seconds=2,
     wall_seconds=8,
-    memory_bytes=256 * 2**20,
-    processes=16,
+    memory_bytes=1024 * 2**20,
+    processes=4,
+    disk_bytes=16 * 2**20,
     file_bytes=8 * 2**20,
     tmp_bytes=16 * 2**20,
     output_bytes=16 * 1024,
@@ -121,6 +122,113 @@ def _symlinked_solutions(course: Course):
     return folder
 
 
+def _linked_assignment_folder(course: Course):
+    """``submitted/<student>/demo0 -> solutions/demo0``, as ``unzip`` keeps it."""
+    student = course.root / "submitted" / "folderlinker"
+    student.mkdir(parents=True)
+    (student / "demo0").symlink_to(course.solutions.parent)
+    return student / "demo0"
+
+
+def _linked_student_folder(course: Course):
+    """``submitted/<student> -> solutions``: the solutions' demo0 looks submitted."""
+    (course.root / "submitted").mkdir(exist_ok=True)
+    student = course.root / "submitted" / "studentlinker"
+    student.symlink_to(course.solutions.parent.parent)
+    return student / "demo0"
+
+
+def _check_link_named(result, course):
+    for part in result.parts.values():
+        assert "is a symbolic link" in part.message
+        assert "nothing in it was read" in part.message
+    assert result.notebook is None and result.runs == 0
+
+
+def _check_nothing_of_the_solutions_recorded(result, course):
+    _check_link_named(result, course)
+    autograded = course.root / "autograded" / result.student / "demo0"
+    text = (autograded / "demo0.ipynb").read_text()
+    solution = json.loads(course.solutions.read_text())
+    for cell in solution["cells"]:
+        source = "".join(cell["source"])
+        if "BEGIN SOLUTION" in source:
+            body = source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+            assert body.strip() and json.dumps(body.strip())[1:-1] not in text
+    assert not (autograded / "timestamp.txt").exists()
+
+
+def _budget_used(result, label: str) -> int:
+    line = next(x for x in result.log.splitlines() if x.startswith(label))
+    return int(line.split()[1])
+
+
+def _check_disk_budget(result, course):
+    written = _budget_used(result, "WROTE")
+    assert 0.5 * LIMITS.disk_bytes < written <= LIMITS.disk_bytes
+
+
+def _check_memory_budget(result, course):
+    held = _budget_used(result, "HELD")
+    assert LIMITS.memory_bytes // 4 < held <= LIMITS.memory_bytes
+    assert "processes at most" in result.parts["relu_hidden"].message
+
+
+FILL_DISK = code(
+    """
+    import os
+    written = 0
+    try:
+        for number in range(10**6):  # many files, each well under file_bytes
+            with open(f"fill-{number}.bin", "wb") as handle:
+                handle.write(b"0" * 2**20)
+            written += 2**20
+    finally:
+        print("WROTE", written, flush=True)
+    """
+)
+
+FORKED_MEMORY = code(
+    """
+    import os
+
+    def hold_all():
+        held, blocks = 0, []
+        while True:
+            try:
+                blocks.append(bytearray(8 * 2**20))  # touched: zero-filled
+            except MemoryError:
+                return held, blocks
+            held += 8 * 2**20
+
+    def relu(z):
+        readers = []
+        for _ in range(8):  # more children than the budget allows
+            r, w = os.pipe()
+            try:
+                pid = os.fork()
+            except OSError:
+                os.close(r)
+                os.close(w)
+                break
+            if pid == 0:
+                held, blocks = hold_all()
+                os.write(w, str(held).encode())
+                os.close(w)
+                os.read(r, 1)  # hold until the parent is done
+                os._exit(0)
+            os.close(w)
+            readers.append(r)
+        total = 0
+        for r in readers:
+            total += int(os.read(r, 32) or 0)
+        held, blocks = hold_all()
+        print("HELD", total + held, flush=True)
+        raise MemoryError
+    """
+)
+
+
 def _no_notebook(course: Course):
     folder = course.root / "submitted" / "nothing" / "demo0"
     folder.mkdir(parents=True)
@@ -173,13 +281,13 @@ def _reordered_cells():
 def _forged_results(course: Course):
     forge = code(
         """
-        import json, os
-        fake = np.zeros(7)
-        for case in range(3):
-            np.save(f"/sandbox/out/0-{case}-0.npy", fake)
+        import base64, io, json, os
+        buffer = io.BytesIO()
+        np.save(buffer, np.zeros(7))
+        fake = base64.b64encode(buffer.getvalue()).decode()
         line = {"secret": "0" * 64, "event": "case_end", "part": "relu_hidden",
                 "case": "mixed signs", "status": "ok", "detail": None,
-                "outputs": [["0-0-0.npy", "0" * 64]]}
+                "outputs": [fake]}
         for fd in map(int, os.listdir("/proc/self/fd")):
             try:
                 os.write(fd, (json.dumps(line) + "\\n").encode())
@@ -603,6 +711,37 @@ HOSTILE = [
             ]
         ),
         FULL,
+    ),
+    Hostile(
+        "assignment folder that is a link to the solutions",
+        _linked_assignment_folder,
+        every_part(Reason.BAD_SUBMISSION),
+        _check_nothing_of_the_solutions_recorded,
+    ),
+    Hostile(
+        "student folder that is a link",
+        _linked_student_folder,
+        every_part(Reason.BAD_SUBMISSION),
+        _check_nothing_of_the_solutions_recorded,
+    ),
+    Hostile(
+        "filling the disk with many small files",
+        lambda c: S.notebook(
+            "def relu(z):\n" + textwrap.indent(FILL_DISK, "    ") + "    return z\n"
+        ),
+        relu_only(Reason.DISK),
+        _check_disk_budget,
+    ),
+    Hostile(
+        "a cell that fills the disk before defining softmax",
+        lambda c: S.notebook(softmax=FILL_DISK + S.SOFTMAX),
+        softmax_only(Reason.DISK),
+    ),
+    Hostile(
+        "children that each take all the memory they may",
+        lambda c: S.notebook(FORKED_MEMORY),
+        relu_only(MEMORY),
+        _check_memory_budget,
     ),
     Hostile(
         "returning a huge array",

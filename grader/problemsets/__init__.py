@@ -46,11 +46,12 @@ from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 import importlib
 import importlib.util
 import pkgutil
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.cases import Part, ProblemSetError
@@ -81,6 +82,9 @@ class ProblemSet:
     limits : Limits
     references : tuple of str
         Handed-out objects that still count as the reference (dotted names).
+    digest : str
+        SHA-256 of the problem set's module and of its handouts' sources: it
+        changes whenever grading could (empty for a problem set built by hand).
     """
 
     name: str
@@ -88,6 +92,7 @@ class ProblemSet:
     handouts: tuple[str, ...] = DEFAULT_HANDOUTS
     limits: Limits = field(default_factory=Limits)
     references: tuple[str, ...] = ()
+    digest: str = ""
 
     def __post_init__(self):
         _validate(self)
@@ -216,13 +221,20 @@ def load_problem_set(name: str) -> ProblemSet:
     module = importlib.import_module(f"{__name__}.{name}")
     if not hasattr(module, "PARTS"):
         raise ProblemSetError(f"problem set module {module.__name__} defines no PARTS.")
-    return ProblemSet(
+    problem_set = ProblemSet(
         name=name,
         parts=tuple(module.PARTS),
         handouts=tuple(getattr(module, "HANDOUTS", DEFAULT_HANDOUTS)),
         limits=getattr(module, "LIMITS", Limits()),
         references=tuple(getattr(module, "REFERENCE", ())),
     )
+    sources = [Path(module.__file__)]
+    for source in problem_set.handout_sources():
+        sources += sorted(source.rglob("*.py")) if source.is_dir() else [source]
+    digest = hashlib.sha256()
+    for path in sources:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return replace(problem_set, digest=digest.hexdigest())
 
 
 def problem_set_names() -> list[str]:

@@ -1,0 +1,250 @@
+"""The grader's budgets and fault handling, measured with the real sandbox.
+
+- memory: one submission whose graded function forks as many children as it may,
+  each (and the parent) taking all the memory it can; the peak resident memory of
+  all its processes together, sampled from the host every 5 ms, against
+  ``Limits.memory_bytes`` (goal: at most 1.0 of it);
+- disk: one submission writing 1 MB files until the working folder is full: what
+  it wrote (from inside) against ``Limits.disk_bytes``, and the host disk used
+  meanwhile (free blocks of the scratch file system, sampled; goal: nothing);
+- Ctrl-C: ``grader autograde`` on a class of slow submissions, SIGINT to its
+  process group once the first submission is recorded: seconds until it exits
+  (status 130), over 10 tries (goal: a few seconds);
+- ``kill -9`` of ``grader autograde``: seconds until its workers and their
+  sandboxes are gone, over 3 tries (goal: about 1 s).
+
+The default limits of :class:`grader.sandbox.Limits` apply.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+from benchmarks.timing import median
+from grader.api import grade_submission
+from grader.demo import build_course
+from grader.sandbox import Limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from fixtures.grading import submissions as S  # noqa: E402
+
+MEMORY_HOG = textwrap.dedent(
+    """
+    import os
+
+    def hold_all():
+        blocks = []
+        while True:
+            try:
+                blocks.append(bytearray(16 * 2**20))
+            except MemoryError:
+                return blocks
+
+    def relu(z):
+        for _ in range(16):
+            try:
+                if os.fork() == 0:
+                    blocks = hold_all()
+                    import time
+                    time.sleep(2)
+                    os._exit(0)
+            except OSError:
+                break
+        blocks = hold_all()
+        import time
+        time.sleep(2)
+        raise MemoryError
+    """
+)
+DISK_FILLER = textwrap.dedent(
+    """
+    def relu(z):
+        written = 0
+        try:
+            for number in range(10**6):
+                with open(f"fill-{number}.bin", "wb") as handle:
+                    handle.write(b"0" * 2**20)
+                written += 2**20
+        finally:
+            print("WROTE", written, flush=True)
+    """
+)
+SLOW = "import time\ntime.sleep(1.0)\n"
+
+
+def _rss_of_runners() -> int:
+    """Resident bytes of every sandboxed runner process (and its children)."""
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path("/proc", pid, "cmdline").read_bytes()
+            status = Path("/proc", pid, "status").read_text()
+            if b"/sandbox/in/runner.py" not in cmdline:
+                continue
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def _sampled(function, sample, every: float = 0.005):
+    """Run ``function`` while ``sample()`` is called every ``every`` s; both results."""
+    samples, stop = [], threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            samples.append(sample())
+            time.sleep(every)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        result = function()
+    finally:
+        stop.set()
+        watcher.join()
+    return result, samples
+
+
+def _budgets(tmp: Path) -> None:
+    limits = Limits()
+    hog = S.write(tmp, "hog", S.notebook(MEMORY_HOG))
+    result, rss = _sampled(lambda: grade_submission(hog, "demo0"), _rss_of_runners)
+    peak = max(rss)
+    print(
+        f"  memory: peak {peak / 2**20:7.0f} MB of all the submission's processes, "
+        f"budget {limits.memory_bytes / 2**20:.0f} MB: "
+        f"{peak / limits.memory_bytes:.2f} of it (goal <= 1.0); relu: "
+        f"{result.parts['relu_hidden'].reason}"
+    )
+    filler = S.write(tmp, "filler", S.notebook(DISK_FILLER))
+
+    def free() -> int:
+        info = os.statvfs(tmp)
+        return info.f_bavail * info.f_frsize
+
+    before = free()
+    result, frees = _sampled(lambda: grade_submission(filler, "demo0"), free)
+    line = next(x for x in result.log.splitlines() if x.startswith("WROTE"))
+    wrote = int(line.split()[1])
+    print(
+        f"  disk: wrote {wrote / 2**20:.0f} MB into a working folder of "
+        f"{limits.disk_bytes / 2**20:.0f} MB: {wrote / limits.disk_bytes:.2f} of it "
+        f"(goal <= 1.0); relu: {result.parts['relu_hidden'].reason}"
+    )
+    print(
+        f"  host disk used meanwhile: {max(0, before - min(frees)) / 2**20:.1f} MB "
+        "(free space of the scratch file system, sampled; other programs count too)"
+    )
+
+
+def _slow_class(root: Path, n: int):
+    coursedir = build_course(root, "demo0")
+    for k in range(n):
+        S.write(root, f"s{k:02d}", S.notebook(before=[SLOW]))
+    return coursedir
+
+
+def _start(root: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "grader", "autograde", "demo0", "--force"]
+    return subprocess.Popen(
+        [*command, "--jobs", "2", "--no-progress", "--course-dir", str(root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _wait(condition, seconds: float) -> float:
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > seconds:
+            raise RuntimeError("gave up waiting")
+        time.sleep(0.01)
+    return time.monotonic() - start
+
+
+def _alive(pids) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            state = Path("/proc", str(pid), "stat").read_text().rsplit(")", 1)[1]
+        except OSError:
+            continue
+        if state.split()[0] != "Z":
+            alive.append(pid)
+    return alive
+
+
+def _family(pid: int) -> list[int]:
+    """The processes below ``pid`` (its workers and their sandboxes)."""
+    children: dict[int, list[int]] = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path("/proc", entry, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _faults(tmp: Path) -> None:
+    root = tmp / "course"
+    _slow_class(root, 6)
+    stops = []
+    for _ in range(10):
+        for result in root.glob("autograded/*/demo0/grader-result.json"):
+            result.unlink()
+        run = _start(root)
+        _wait(lambda: any(root.glob("autograded/*/demo0/grader-result.json")), 120)
+        os.killpg(run.pid, signal.SIGINT)
+        start = time.monotonic()
+        code = run.wait(timeout=60)
+        stops.append(time.monotonic() - start)
+        if code != 130:
+            raise RuntimeError(f"Ctrl-C gave exit status {code}, not 130")
+    print(
+        f"  Ctrl-C: stopped in median {median(stops):.2f} s, at most "
+        f"{max(stops):.2f} s over {len(stops)} tries (exit status 130 each time)"
+    )
+    lifetimes = []
+    for _ in range(3):
+        run = _start(root)
+        pid = run.pid
+        _wait(lambda pid=pid: len(_family(pid)) >= 4, 60)  # workers and sandboxes
+        family = _family(pid)
+        start = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        run.wait()
+        _wait(lambda family=family: not _alive(family), 30)
+        lifetimes.append(time.monotonic() - start)
+    print(
+        f"  kill -9 of grader autograde: workers and sandboxes gone after median "
+        f"{median(lifetimes):.2f} s, at most {max(lifetimes):.2f} s "
+        f"(over {len(lifetimes)} tries)"
+    )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        _budgets(Path(tmp))
+        _faults(Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
