@@ -63,22 +63,24 @@ from grader.api import (
     grade_submission,
 )
 from grader.cases import ProblemSetError, expected_output
-from grader.extract import submission_files
-from grader.gradebook import (
-    UNGRADED,
+from grader.course import (
     CourseError,
-    GradebookWriter,
-    PartVerdict,
     check_assignment,
-    check_parts,
     hidden_submissions,
-    read_fingerprint,
-    read_verdicts,
     step_dir,
     submission_link,
     submitted_students,
 )
+from grader.extract import submission_files
 from grader.problemsets import ProblemSet, load_problem_set
+from grader.recording import (
+    UNGRADED,
+    GradebookWriter,
+    PartVerdict,
+    check_parts,
+    read_fingerprint,
+    read_verdicts,
+)
 from grader.sandbox import Limits, sandbox_problem
 
 LOCK_FILE = ".grader-autograde.lock"

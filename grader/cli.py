@@ -23,7 +23,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from grader.gradebook import CourseError, load_coursedir
+from grader.course import CourseError, load_coursedir
 
 _COURSE = argparse.ArgumentParser(add_help=False)
 _COURSE.add_argument(
@@ -199,7 +199,8 @@ def _configure_logging(debug: bool) -> None:
 
 
 def _release(args: argparse.Namespace) -> int:
-    from grader.gradebook import release_assignment, step_dir
+    from grader.course import step_dir
+    from grader.release import release_assignment
 
     coursedir = load_coursedir(args.course_dir)
     changed = release_assignment(coursedir, args.assignment)
@@ -316,7 +317,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from grader.gradebook import check_assignment
+    from grader.course import check_assignment
     from grader.report import write_report
 
     coursedir = load_coursedir(args.course_dir)

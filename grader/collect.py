@@ -35,12 +35,7 @@ from typing import NamedTuple
 
 from nbgrader.coursedir import CourseDirectory
 
-from grader.gradebook import (
-    TIMESTAMP_FILE,
-    CourseError,
-    check_assignment,
-    step_dir,
-)
+from grader.course import TIMESTAMP_FILE, CourseError, check_assignment, step_dir
 
 _LMS_NAME = re.compile(
     r"^(?P<login>[A-Za-z0-9.-]+?)_(?:(?P<late>LATE)_)?(?P<user>\d+)_(?P<sub>\d+)_"

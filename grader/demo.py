@@ -33,9 +33,10 @@ from nbgrader import utils as nbutils
 from nbgrader.coursedir import CourseDirectory
 
 from grader.batch import Outcome, autograde
+from grader.course import load_coursedir, step_dir
 from grader.export import grade_rows, write_rows
-from grader.gradebook import load_coursedir, release_assignment, step_dir
 from grader.problemsets import ProblemSet, load_problem_set
+from grader.release import release_assignment
 from grader.report import write_report
 from grader.sandbox import Limits
 

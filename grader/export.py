@@ -43,13 +43,9 @@ from nbgrader import utils as nbutils
 from nbgrader.api import MissingEntry
 from nbgrader.coursedir import CourseDirectory
 
-from grader.gradebook import (
-    CourseError,
-    PartVerdict,
-    open_gradebook,
-    read_verdicts,
-    step_dir,
-)
+from grader.course import CourseError, step_dir
+from grader.nbgrader_internals import open_gradebook
+from grader.recording import PartVerdict, read_verdicts
 
 FORMATS = ("csv", "json")
 

@@ -22,8 +22,8 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests as _NbgraderClearHiddenTests
 from traitlets import List
 
+from grader.course import CourseError, check_assignment, step_dir
 from grader.export import REASON_LABELS, Row, grade_rows
-from grader.gradebook import CourseError, check_assignment, step_dir
 from grader.templating import render
 
 FEEDBACK_FILE = "grader-feedback.html"

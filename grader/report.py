@@ -19,8 +19,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from nbgrader.coursedir import CourseDirectory
 
+from grader.course import CourseError
 from grader.export import REASON_LABELS, Row, grade_rows
-from grader.gradebook import CourseError
 from grader.templating import render
 
 # Reasons that are not a failure of the student's code.

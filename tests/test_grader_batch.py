@@ -30,12 +30,8 @@ from grader.batch import (
 from grader.cli import main
 from grader.demo import build_course, demo_limits, sample_class, write_class
 from grader.export import grade_rows
-from grader.gradebook import (
-    UNGRADED,
-    GradebookWriter,
-    check_integrity,
-    read_verdicts,
-)
+from grader.integrity import check_integrity
+from grader.recording import UNGRADED, GradebookWriter, read_verdicts
 from grader.sandbox import sandbox_problem
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -18,8 +18,9 @@ import zipfile
 import pytest
 
 from grader.cli import main
+from grader.course import load_coursedir, step_dir
 from grader.demo import build_course, sample_class
-from grader.gradebook import check_integrity, load_coursedir, step_dir
+from grader.integrity import check_integrity
 from grader.sandbox import sandbox_problem
 
 pytestmark = pytest.mark.xdist_group("grader_cli")

@@ -15,23 +15,19 @@ from nbgrader.api import Gradebook
 from nbgrader.apps.api import NbGraderAPI
 from nbgrader.plugins import CsvExportPlugin
 
+from grader.course import CourseError, check_assignment, load_coursedir, step_dir
 from grader.demo import build_course
 from grader.feedback import write_feedback
-from grader.gradebook import (
-    CourseError,
+from grader.integrity import check_integrity
+from grader.merge import merge_submission
+from grader.recording import (
     GradebookWriter,
     PartVerdict,
-    check_assignment,
-    check_integrity,
     check_parts,
-    check_release,
-    load_coursedir,
-    merge_submission,
     read_verdicts,
     record_result,
-    release_assignment,
-    step_dir,
 )
+from grader.release import check_release, release_assignment
 
 pytestmark = pytest.mark.xdist_group("grader_gradebook")
 

@@ -35,7 +35,8 @@ from grader.api import grade_submission
 from grader.cases import Reason
 from grader.demo import build_course
 from grader.export import grade_rows
-from grader.gradebook import GradebookWriter, check_integrity
+from grader.integrity import check_integrity
+from grader.recording import GradebookWriter
 from grader.sandbox import Limits, sandbox_environment
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -16,10 +16,11 @@ import pytest
 from jinja2 import StrictUndefined, UndefinedError, nodes
 from nbgrader.api import Gradebook
 
+from grader.course import CourseError, step_dir
 from grader.demo import build_course
 from grader.export import COLUMNS, REASON_LABELS, Row, grade_rows, write_rows
 from grader.feedback import summary_html
-from grader.gradebook import CourseError, PartVerdict, record_result, step_dir
+from grader.recording import PartVerdict, record_result
 from grader.report import _distribution, report_html, write_report
 from grader.templating import environment, render
 
