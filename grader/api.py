@@ -3,7 +3,7 @@
 :func:`grade_submission` takes a submission folder (or a notebook) and a problem set
 name and returns a :class:`SubmissionResult`: one :class:`PartResult` per graded part
 (nbgrader test cell ``grade_id``), each with a score, a machine-readable
-:class:`~grader.cases.Reason` and a message fit to show the student (no test code,
+:class:`~grader.reasons.Reason` and a message fit to show the student (no test code,
 no expected values).
 
 What happens, in order:
@@ -48,7 +48,6 @@ import numpy as np
 from grader import sandbox_runner
 from grader.cases import (
     Part,
-    Reason,
     bad_output_message,
     case_inputs,
     error_message,
@@ -68,6 +67,7 @@ from grader.extract import (
 )
 from grader.paths import link_problem
 from grader.problemsets import ProblemSet, load_problem_set
+from grader.reasons import Reason
 from grader.sandbox import (
     Limits,
     RunResult,
@@ -111,7 +111,7 @@ class PartResult:
         ``max_score`` when the reason is OK, else 0 (a part is all or nothing).
     max_score : float
     reason : Reason
-        One of :class:`~grader.cases.Reason` (a ``str`` subclass).
+        One of :class:`~grader.reasons.Reason` (a ``str`` subclass).
     message : str
         For the student: what went wrong and a hint; empty when OK. Parts of it may
         quote the student's own error messages: escape it before putting it in HTML.

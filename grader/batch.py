@@ -73,8 +73,8 @@ from grader.course import (
 )
 from grader.extract import submission_files
 from grader.problemsets import ProblemSet, load_problem_set
+from grader.reasons import Reason
 from grader.recording import (
-    UNGRADED,
     GradebookWriter,
     PartVerdict,
     check_parts,
@@ -354,7 +354,7 @@ def _unchanged(
         ):
             continue
         verdicts = read_verdicts(coursedir, assignment, student)
-        if verdicts and all(v.reason != UNGRADED for v in verdicts.values()):
+        if verdicts and all(v.reason != Reason.UNGRADED for v in verdicts.values()):
             kept.append(Outcome(student, verdicts, 0.0, graded=False))
     return kept
 
@@ -558,7 +558,7 @@ def grade_one(task: _Task) -> Outcome:
 def _failed(task: _Task, points: dict[str, float], why: str) -> Outcome:
     message = "the grader could not grade this submission: it will be graded by hand"
     parts = {
-        grade_id: PartVerdict(0.0, max_score, UNGRADED, message)
+        grade_id: PartVerdict(0.0, max_score, Reason.UNGRADED, message)
         for grade_id, max_score in points.items()
     }
     return Outcome(task.student, parts, 0.0, error=why)

@@ -22,7 +22,6 @@ agree on every verdict.
 from __future__ import annotations
 
 import copy
-import enum
 import hashlib
 import re
 import threading
@@ -31,10 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grader.reasons import Reason
 from grader.sandbox_runner import BadOutput, output_spec, to_numeric
 
 __all__ = [
-    "Reason",
     "Comparison",
     "AllClose",
     "ArrayEqual",
@@ -56,26 +55,6 @@ __all__ = [
     "most_specific",
     "reference_message",
 ]
-
-
-class Reason(str, enum.Enum):
-    """Machine-readable outcome of one graded part."""
-
-    OK = "OK"
-    WRONG = "WRONG"
-    ERROR = "ERROR"
-    TIMEOUT = "TIMEOUT"
-    MEMORY = "MEMORY"
-    DISK = "DISK"
-    CRASH = "CRASH"
-    MISSING_FUNCTION = "MISSING_FUNCTION"
-    IMPORTS_REFERENCE = "IMPORTS_REFERENCE"
-    BAD_NOTEBOOK = "BAD_NOTEBOOK"
-    MISSING_NOTEBOOK = "MISSING_NOTEBOOK"
-    BAD_SUBMISSION = "BAD_SUBMISSION"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class ProblemSetError(ValueError):

@@ -12,10 +12,12 @@ score       float   points for the part as the gradebook holds them (a score set
                     by hand in formgrader wins over the autograder's; extra credit
                     included; 0 while a part waits for manual grading)
 max_score   float   the part's points
-reason      str     why: the grader's verdict (``OK``, ``WRONG``, ``ERROR``,
-                    ``TIMEOUT``, ``MEMORY``, ``CRASH``, ``MISSING_FUNCTION``,
+reason      str     why (a :class:`grader.reasons.Reason`): the grader's verdict
+                    (``OK``, ``WRONG``, ``ERROR``, ``TIMEOUT``, ``MEMORY``,
+                    ``DISK``, ``CRASH``, ``MISSING_FUNCTION``,
                     ``IMPORTS_REFERENCE``, ``BAD_NOTEBOOK``, ``MISSING_NOTEBOOK``,
-                    ``UNGRADED``), or ``MANUAL`` (scored by hand),
+                    ``BAD_SUBMISSION``, ``UNGRADED``), or ``MANUAL`` (scored by
+                    hand),
                     ``NEEDS_GRADING`` (waits for a person), ``NO_ANSWER`` (a
                     written answer left as released), ``NBGRADER`` (scored by
                     plain ``nbgrader autograde``, which records no reason),
@@ -45,31 +47,10 @@ from nbgrader.coursedir import CourseDirectory
 
 from grader.course import CourseError, step_dir
 from grader.nbgrader_internals import open_gradebook
+from grader.reasons import Reason
 from grader.recording import PartVerdict, read_verdicts
 
 FORMATS = ("csv", "json")
-
-# What each reason means, in words a student understands.
-REASON_LABELS = {
-    "OK": "passed",
-    "WRONG": "wrong result",
-    "ERROR": "raised an error",
-    "TIMEOUT": "ran out of time",
-    "MEMORY": "ran out of memory",
-    "DISK": "ran out of disk space",
-    "CRASH": "crashed",
-    "MISSING_FUNCTION": "function not found",
-    "IMPORTS_REFERENCE": "calls the course library",
-    "BAD_NOTEBOOK": "notebook unreadable",
-    "MISSING_NOTEBOOK": "notebook missing",
-    "BAD_SUBMISSION": "submission refused",
-    "UNGRADED": "to be graded by hand",
-    "MANUAL": "graded by hand",
-    "NEEDS_GRADING": "not graded yet",
-    "NO_ANSWER": "no answer",
-    "NBGRADER": "graded by nbgrader",
-    "NO_SUBMISSION": "nothing submitted",
-}
 
 
 @dataclass(frozen=True)
@@ -118,7 +99,7 @@ def grade_rows(coursedir: CourseDirectory, assignment: str | None = None) -> lis
                 except MissingEntry:
                     rows += [
                         Row(student, record.name, c.name, 0.0, c.max_score,
-                            "NO_SUBMISSION", "nothing was submitted", 0.0)
+                            Reason.NO_SUBMISSION, "nothing was submitted", 0.0)
                         for c in cells
                     ]  # fmt: skip
                     continue
@@ -200,14 +181,14 @@ def _reason(
 ) -> tuple[str, str]:
     manual_comment = (comment.manual_comment if comment is not None else None) or ""
     if grade.manual_score is not None:
-        return "MANUAL", manual_comment or (verdict.message if verdict else "")
+        return Reason.MANUAL, manual_comment or (verdict.message if verdict else "")
     if verdict is not None:
         return verdict.reason, verdict.message
     if grade.needs_manual_grade or grade.auto_score is None:
-        return "NEEDS_GRADING", "waiting for a grader"
+        return Reason.NEEDS_GRADING, "waiting for a grader"
     if cell.written and grade.auto_score == 0:
-        return "NO_ANSWER", "no answer was given"
-    return "NBGRADER", ""
+        return Reason.NO_ANSWER, "no answer was given"
+    return Reason.NBGRADER, ""
 
 
 def write_rows(rows: list[Row], fh: TextIO, fmt: str = "csv") -> None:

@@ -23,7 +23,8 @@ from nbgrader.preprocessors import ClearHiddenTests as _NbgraderClearHiddenTests
 from traitlets import List
 
 from grader.course import CourseError, check_assignment, step_dir
-from grader.export import REASON_LABELS, Row, grade_rows
+from grader.export import Row, grade_rows
+from grader.reasons import Reason
 from grader.templating import render
 
 FEEDBACK_FILE = "grader-feedback.html"
@@ -68,7 +69,9 @@ def write_feedback(
         The summary pages written, one per student.
     """
     check_assignment(coursedir, assignment)
-    rows = [r for r in grade_rows(coursedir, assignment) if r.reason != "NO_SUBMISSION"]
+    rows = [
+        r for r in grade_rows(coursedir, assignment) if r.reason != Reason.NO_SUBMISSION
+    ]
     wanted = None if students is None else set(students)
     by_student = {
         student: list(group)
@@ -127,5 +130,5 @@ def summary_html(rows: list[Row]) -> str:
         total=rows[0].total,
         max_total=sum(r.max_score for r in rows),
         rows=rows,
-        labels=REASON_LABELS,
+        label=Reason.label_of,
     )

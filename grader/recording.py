@@ -63,10 +63,10 @@ from grader.nbgrader_internals import (
     run_cell_preprocessor,
     verdict_outputs,
 )
+from grader.reasons import Reason
 
 RESULT_FILE = "grader-result.json"
 RESULT_FORMAT = 1
-UNGRADED = "UNGRADED"  # the reason of a part the grader could not score
 
 
 @dataclass(frozen=True)
@@ -387,10 +387,10 @@ def _set_test_outputs(nb, verdicts: Mapping[str, PartVerdict]) -> list[str]:
         verdict = verdicts.get(grade_id) or PartVerdict(
             0.0,
             float(cell.metadata.nbgrader["points"]),
-            UNGRADED,
+            Reason.UNGRADED,
             "the problem set has no cases for this test cell: grade it by hand",
         )
-        if verdict.reason == UNGRADED:
+        if verdict.reason == Reason.UNGRADED:
             manual.append(grade_id)
         cell.outputs = verdict_outputs(verdict)
         cell.execution_count = None

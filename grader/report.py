@@ -20,11 +20,11 @@ from matplotlib.figure import Figure
 from nbgrader.coursedir import CourseDirectory
 
 from grader.course import CourseError
-from grader.export import REASON_LABELS, Row, grade_rows
+from grader.export import Row, grade_rows
+from grader.reasons import Reason
 from grader.templating import render
 
 # Reasons that are not a failure of the student's code.
-_NOT_FAILURES = {"OK", "MANUAL", "NEEDS_GRADING", "NBGRADER", "NO_SUBMISSION"}
 
 
 def class_report(coursedir: CourseDirectory, assignment: str) -> str:
@@ -48,7 +48,7 @@ def write_report(coursedir: CourseDirectory, assignment: str, path: Path) -> Pat
 
 def report_html(assignment: str, rows: list[Row]) -> str:
     """The report for the rows of one assignment (at least one row)."""
-    submitted = [r for r in rows if r.reason != "NO_SUBMISSION"]
+    submitted = [r for r in rows if r.reason != Reason.NO_SUBMISSION]
     students = sorted({r.student for r in rows})
     graded = {r.student for r in submitted}
     parts = list(dict.fromkeys(r.part for r in rows))
@@ -56,7 +56,7 @@ def report_html(assignment: str, rows: list[Row]) -> str:
         sum(r.max_score for r in rows if r.student == students[0]) if rows else 0
     )
     totals = list({r.student: r.total for r in submitted}.values())
-    failures = [r for r in submitted if r.reason not in _NOT_FAILURES]
+    failures = [r for r in submitted if _is_failure(r.reason)]
     return render(
         "report.html.j2",
         assignment=assignment,
@@ -114,7 +114,7 @@ def _pass_rates(rows: list[Row], parts: list[str]) -> Figure:
 
 def _reasons(failures: list[Row]) -> Figure:
     counts = Counter(r.reason for r in failures).most_common()
-    labels = [f"{reason} ({REASON_LABELS.get(reason, '')})" for reason, _ in counts]
+    labels = [f"{reason} ({Reason.label_of(reason)})" for reason, _ in counts]
     fig = Figure(figsize=(7, 0.45 * len(counts) + 1.0), layout="constrained")
     ax = fig.add_subplot()
     y = np.arange(len(counts))
@@ -155,3 +155,11 @@ def _png(fig: Figure) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _is_failure(name: str) -> bool:
+    """Whether a reason counts as a failure (an unknown one does)."""
+    try:
+        return Reason(name).failure
+    except ValueError:
+        return True

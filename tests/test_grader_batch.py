@@ -31,7 +31,8 @@ from grader.cli import main
 from grader.demo import build_course, demo_limits, sample_class, write_class
 from grader.export import grade_rows
 from grader.integrity import check_integrity
-from grader.recording import UNGRADED, GradebookWriter, read_verdicts
+from grader.reasons import Reason
+from grader.recording import GradebookWriter, read_verdicts
 from grader.sandbox import sandbox_problem
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -168,9 +169,9 @@ def test_a_grader_failure_still_gives_every_student_a_row(tmp_path, monkeypatch)
     assert by_name[fail].error == "RuntimeError: a bug in the grader"
     rows = grade_rows(coursedir, A)
     for name in (crash, fail):
-        assert {p.reason for p in by_name[name].parts.values()} == {UNGRADED}
+        assert {p.reason for p in by_name[name].parts.values()} == {Reason.UNGRADED}
         mine = [r for r in rows if r.student == name]
-        assert {(r.reason, r.score) for r in mine} == {(UNGRADED, 0.0)}
+        assert {(r.reason, r.score) for r in mine} == {(Reason.UNGRADED, 0.0)}
     deserved = {s.name: s.deserved_total for s in students}
     assert by_name[fine].error is None
     assert by_name[fine].score == deserved[fine]

@@ -32,10 +32,10 @@ import pytest
 
 import grader
 from grader.api import grade_submission
-from grader.cases import Reason
 from grader.demo import build_course
 from grader.export import grade_rows
 from grader.integrity import check_integrity
+from grader.reasons import Reason
 from grader.recording import GradebookWriter
 from grader.sandbox import Limits, sandbox_environment
 

@@ -18,8 +18,9 @@ from nbgrader.api import Gradebook
 
 from grader.course import CourseError, step_dir
 from grader.demo import build_course
-from grader.export import COLUMNS, REASON_LABELS, Row, grade_rows, write_rows
+from grader.export import COLUMNS, Row, grade_rows, write_rows
 from grader.feedback import summary_html
+from grader.reasons import Reason
 from grader.recording import PartVerdict, record_result
 from grader.report import _distribution, report_html, write_report
 from grader.templating import environment, render
@@ -94,7 +95,7 @@ def test_rows_follow_the_schema(course):
         "relu_hidden",
         "softmax_hidden",
     ]
-    assert set(REASON_LABELS) >= {r.reason for r in rows}
+    assert {reason.value for reason in Reason} >= {r.reason for r in rows}
 
 
 def test_csv_and_json_carry_the_same_rows(course):
@@ -153,7 +154,7 @@ def test_feedback_summary_shows_points_and_messages_only(course):
     assert "Total: <strong>0 / 3</strong>" in page
     assert "relu must return 0 for negative inputs" in page
     assert "softmax did not finish &lt;in time&gt;" in page
-    assert REASON_LABELS["TIMEOUT"] in page
+    assert Reason.TIMEOUT.label in page
     assert "check_part" not in page and "HIDDEN TESTS" not in page
 
 

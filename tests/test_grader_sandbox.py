@@ -23,7 +23,7 @@ from grader.api import (
     UnsandboxedWarning,
     grade_submission,
 )
-from grader.cases import Reason
+from grader.reasons import Reason
 from grader.sandbox import Limits, sandbox_environment, sandbox_problem
 
 sys.path.insert(0, str(Path(__file__).parent))

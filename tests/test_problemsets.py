@@ -46,10 +46,11 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from grader.api import grade_submission
-from grader.cases import Reason, case_seed, expected_output
+from grader.cases import case_seed, expected_output
 from grader.checks import check_part
 from grader.extract import strip_magics
 from grader.problemsets import load_problem_set, problem_set_names
+from grader.reasons import Reason
 from grader.sandbox import sandbox_problem
 
 ROOT = Path(__file__).resolve().parents[1]
