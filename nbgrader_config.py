@@ -18,3 +18,11 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# The grader (see grader/config.py): the course's problem sets, and the limits of
+# every sandboxed run, whose defaults are those of grader.sandbox.Limits (README).
+c.Grader.problem_sets = "problemsets"
+# c.Grader.jobs = 0                    # worker processes; 0: one per core
+# c.Grader.memory_bytes = 2 * 1024**3  # all processes of one submission together
+# c.Grader.disk_bytes = 256 * 1024**2  # its working folder (a tmpfs)
+# c.Grader.cell_seconds = 60.0         # one code cell

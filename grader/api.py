@@ -66,7 +66,7 @@ from grader.extract import (
     submission_files,
 )
 from grader.paths import link_problem
-from grader.problemsets import ProblemSet, load_problem_set
+from grader.problemset import ProblemSet, load_problem_set
 from grader.reasons import Reason
 from grader.sandbox import (
     Limits,
@@ -266,7 +266,9 @@ def grade_submission(
         notebook file is a symbolic link, nothing is read: every part gets
         BAD_SUBMISSION.
     problem_set : str or ProblemSet
-        A name from :mod:`grader.problemsets` (``"ps3"``) or a loaded problem set.
+        A loaded problem set, or a name (``"ps3"``) that
+        :func:`grader.problemset.load_problem_set` finds from the working
+        directory (the course there, then the demo course).
     student : str, optional
         Defaults to the folder name (the folder above the assignment folder in
         nbgrader's layout).
@@ -277,7 +279,8 @@ def grade_submission(
         ``sandbox=False``), with a :class:`UnsandboxedWarning`. Without it, grading
         refuses (:class:`SandboxUnavailable`).
     limits : Limits, optional
-        Defaults to the problem set's ``LIMITS``.
+        Defaults to :class:`Limits`' defaults with the problem set's ``LIMITS``
+        over them (``grader autograde`` passes the course's configured limits).
     data_dir : path, optional
         Read-only data folder for the student's code (``COURSE_DATA_DIR``, e.g.
         MNIST). Defaults to ``$COURSE_DATA_DIR`` when that names a folder.
@@ -293,7 +296,7 @@ def grade_submission(
     if not isinstance(problem_set, ProblemSet):
         problem_set = load_problem_set(problem_set)
     sandboxed = ensure_sandbox(sandbox, allow_unsandboxed)
-    limits = limits or problem_set.limits
+    limits = limits or problem_set.limits_over()
     if data_dir is None and os.path.isdir(os.environ.get("COURSE_DATA_DIR", "")):
         data_dir = os.environ["COURSE_DATA_DIR"]
     path = Path(submission)

@@ -63,6 +63,7 @@ from grader.api import (
     grade_submission,
 )
 from grader.cases import ProblemSetError, expected_output
+from grader.config import Grader
 from grader.course import (
     CourseError,
     check_assignment,
@@ -72,7 +73,7 @@ from grader.course import (
     submitted_students,
 )
 from grader.extract import submission_files
-from grader.problemsets import ProblemSet, load_problem_set
+from grader.problemset import ProblemSet, course_problem_sets, load_problem_set
 from grader.reasons import Reason
 from grader.recording import (
     GradebookWriter,
@@ -158,6 +159,7 @@ class _Task:
     student: str
     path: str
     problem_set: str
+    packages: str
     allow_unsandboxed: bool
     limits: Limits | None
 
@@ -188,17 +190,18 @@ def autograde(
     coursedir : CourseDirectory
         The course.
     assignment : str
-        The assignment; its problem set is the module of the same name in
-        ``grader.problemsets``.
+        The assignment; its problem set is the module of the same name in the
+        course's problem-set package (``c.Grader.problem_sets``).
     jobs : int, optional
-        Worker processes (default :func:`default_jobs`).
+        Worker processes (default ``c.Grader.jobs``, else :func:`default_jobs`).
     students : iterable of str, optional
         Grade only these students (default: every ``submitted/<student>/``).
     allow_unsandboxed : bool
         Where no sandbox can be made, run the students' code anyway, with the
         instructor's permissions (after a warning). Without it, grading refuses.
     limits : Limits, optional
-        Resource limits of each run (default: the problem set's).
+        Resource limits of each run (default: the course's ``c.Grader`` limits
+        with the problem set's ``LIMITS`` over them).
     progress : bool
         Show a progress bar on stderr.
     force : bool
@@ -218,12 +221,23 @@ def autograde(
         On SIGINT or SIGTERM, once every result received so far is recorded.
     """
     check_assignment(coursedir, assignment)
+    settings = Grader(config=coursedir.config)
+    packages = course_problem_sets(coursedir.root)
     with course_lock(coursedir, assignment), _stop_signals() as stop:
-        problem_set = _problem_set(assignment, stop)
+        problem_set = _problem_set(assignment, packages, stop)
         points = {part.grade_id: part.points for part in problem_set.parts}
         check_parts(coursedir, assignment, points)
         chosen = _chosen_students(coursedir, assignment, students)
-        jobs = default_jobs() if jobs is None else jobs
+        if limits is None:
+            try:
+                limits = problem_set.limits_over(settings.limits())
+            except ValueError as exc:
+                raise CourseError(
+                    f"{exc} Expected positive limits in c.Grader (nbgrader_config.py) "
+                    f"and in the LIMITS of {assignment}."
+                ) from None
+        if jobs is None:
+            jobs = settings.jobs or default_jobs()
         if jobs < 1:
             raise CourseError(f"jobs must be at least 1, got {jobs}")
         try:
@@ -236,9 +250,8 @@ def autograde(
             ) from None
         functions = [part.function for part in problem_set.parts]
         with GradebookWriter(coursedir, assignment, functions) as writer:
-            limits_used = limits or problem_set.limits
             prints = {
-                s: fingerprint(coursedir, assignment, s, problem_set, limits_used)
+                s: fingerprint(coursedir, assignment, s, problem_set, limits)
                 for s in chosen
             }
             outcomes = [] if force else _unchanged(coursedir, assignment, prints)
@@ -250,6 +263,7 @@ def autograde(
                     student,
                     str(step_dir(coursedir, "submitted", assignment, student)),
                     assignment,
+                    str(packages),
                     allow_unsandboxed,
                     limits,
                 )
@@ -287,14 +301,14 @@ def autograde(
     return Batch(sorted(outcomes, key=lambda o: o.student), hidden)
 
 
-def _problem_set(assignment: str, stop: threading.Event) -> ProblemSet:
+def _problem_set(assignment: str, packages: Path, stop: threading.Event) -> ProblemSet:
     """The loaded problem set, its hidden inputs and reference outputs computed.
 
     They are computed here, once: the forked workers inherit them instead of each
     computing them again.
     """
     try:
-        problem_set = load_problem_set(assignment)
+        problem_set = load_problem_set(assignment, packages)
         for part in problem_set.parts:
             for case in part.cases:
                 if stop.is_set():
@@ -303,7 +317,8 @@ def _problem_set(assignment: str, stop: threading.Event) -> ProblemSet:
     except (KeyError, ProblemSetError) as exc:
         raise CourseError(
             f"no usable problem set for {assignment!r}: expected a module "
-            f"grader/problemsets/{assignment}.py defining PARTS ({exc.args[0]})"
+            f"{packages / assignment}.py defining PARTS, with c.Grader.problem_sets "
+            f"naming its package in nbgrader_config.py ({exc.args[0]})"
         ) from None
     return problem_set
 
@@ -546,7 +561,7 @@ def grade_one(task: _Task) -> Outcome:
         warnings.simplefilter("ignore", UnsandboxedWarning)
         result = grade_submission(
             Path(task.path),
-            task.problem_set,
+            load_problem_set(task.problem_set, task.packages),
             student=task.student,
             allow_unsandboxed=task.allow_unsandboxed,
             limits=task.limits,

@@ -1,10 +1,11 @@
 """Declarative grading cases: which function, on which hidden inputs, compared how.
 
-A problem set module (``grader/problemsets/psN.py``) lists its graded parts as
-:class:`Part` objects, each holding :class:`Case` objects. A case says which student
-function to call, how to draw its hidden inputs from a seeded generator, which
-``course`` function gives the expected output, how to compare (:func:`allclose`,
-:func:`array_equal`, :func:`scalar_close`) and which hint to show on failure.
+A problem set module (``psN.py`` in the course's problem-set package) lists its
+graded parts as :class:`Part` objects, each holding :class:`Case` objects. A case
+says which student function to call, how to draw its hidden inputs from a seeded
+generator, which ``course`` function gives the expected output, how to compare
+(:func:`allclose`, :func:`array_equal`, :func:`scalar_close`) and which hint to
+show on failure.
 
 The same cases run in two places:
 

@@ -7,7 +7,7 @@ The hidden part of a test cell in a source notebook is::
     check_part("ps3", "softmax_hidden", softmax)
     ### END HIDDEN TESTS
 
-:func:`check_part` runs the part's declarative cases (:mod:`grader.problemsets`) in the
+:func:`check_part` runs the part's declarative cases (:mod:`grader.problemset`) in the
 grading kernel: same seeded inputs, same reference outputs, same conversion and
 comparison as ``grader autograde``, so both give the same verdicts on honest code. On
 the first failing case it raises ``AssertionError`` with the case's message, never the
@@ -37,7 +37,7 @@ from grader.cases import (
     most_specific,
     reference_message,
 )
-from grader.problemsets import load_problem_set
+from grader.problemset import load_problem_set
 from grader.sandbox_runner import BadOutput, to_numeric
 
 __all__ = ["check_part", "check_own_code", "reference_uses_live"]

@@ -1,7 +1,10 @@
 """``make demo``: a sample class graded end to end, with its report.
 
 ``python -m grader.demo`` builds a course in ``demo-output/course`` from a problem
-set's source notebook, releases it with nbgrader, writes about 30 submissions
+set of a course (by default ``demo0`` of the demo course that ships with the
+package, :data:`grader.problemset.DEMO_COURSE`; ``--course DIR`` takes another
+course's, e.g. ``--course . --problem-set ps3`` in this repository), releases it
+with nbgrader, writes about 30 submissions
 (correct ones, partly wrong ones, broken notebooks and hostile code), grades them
 in the sandbox with ``grader autograde``'s machinery, prints a summary table that
 compares each student's points with the points the submission deserves, and writes
@@ -33,14 +36,19 @@ from nbgrader import utils as nbutils
 from nbgrader.coursedir import CourseDirectory
 
 from grader.batch import Outcome, autograde
+from grader.config import Grader
 from grader.course import load_coursedir, step_dir
 from grader.export import grade_rows, write_rows
-from grader.problemsets import ProblemSet, load_problem_set
+from grader.problemset import (
+    DEMO_COURSE,
+    ProblemSet,
+    course_problem_sets,
+    load_problem_set,
+)
 from grader.release import release_assignment
 from grader.report import write_report
 from grader.sandbox import Limits
 
-PROJECT = Path(__file__).resolve().parents[1]
 DEFAULT_PROBLEM_SET = "demo0"
 DEMO_DIR = Path("demo-output")
 
@@ -49,28 +57,39 @@ DEMO_DIR = Path("demo-output")
 DEMO_LIMITS = {"wall_seconds": 40.0, "cell_seconds": 3.0}
 
 
-def source_folder(problem_set: str) -> Path:
-    """The nbgrader source folder of a problem set: solutions/ or the test fixture."""
-    for root in (PROJECT / "solutions", PROJECT / "tests/fixtures/grading/source"):
-        if (root / problem_set / f"{problem_set}.ipynb").is_file():
-            return root / problem_set
-    raise FileNotFoundError(
-        f"no source notebook for problem set {problem_set!r}: expected "
-        f"solutions/{problem_set}/{problem_set}.ipynb"
-    )
+def build_course(
+    root: Path, problem_set: str, source: str | Path = DEMO_COURSE
+) -> CourseDirectory:
+    """A fresh course in ``root`` with ``problem_set`` released (nbgrader's layout).
 
-
-def build_course(root: Path, problem_set: str) -> CourseDirectory:
-    """A fresh course in ``root`` with ``problem_set`` released (nbgrader's layout)."""
-    root = Path(root)
+    ``source`` is the course the problem set comes from: its
+    ``nbgrader_config.py``, its problem-set package and the problem set's source
+    folder are copied (default: the demo course).
+    """
+    root, source = Path(root), Path(source)
+    origin = load_coursedir(source)
+    notebooks = step_dir(origin, "source", problem_set)
+    if not (notebooks / f"{problem_set}.ipynb").is_file():
+        raise FileNotFoundError(
+            f"no source notebook for problem set {problem_set!r}: expected "
+            f"{notebooks / problem_set}.ipynb"
+        )
     if root.exists():
         shutil.rmtree(root)
-    (root / "solutions").mkdir(parents=True)
-    shutil.copyfile(PROJECT / "nbgrader_config.py", root / "nbgrader_config.py")
-    shutil.copytree(source_folder(problem_set), root / "solutions" / problem_set)
+    root.mkdir(parents=True)
+    shutil.copyfile(source / "nbgrader_config.py", root / "nbgrader_config.py")
+    packages = course_problem_sets(source)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(packages, root / packages.relative_to(origin.root), ignore=ignore)
     coursedir = load_coursedir(root)
+    shutil.copytree(notebooks, step_dir(coursedir, "source", problem_set))
     release_assignment(coursedir, problem_set)
     return coursedir
+
+
+def course_problem_set(coursedir: CourseDirectory, assignment: str) -> ProblemSet:
+    """The problem set of ``assignment`` in the course's own package."""
+    return load_problem_set(assignment, course_problem_sets(coursedir.root))
 
 
 # --------------------------------------------------------------------- submissions
@@ -165,7 +184,7 @@ def _grade_id(cell: dict) -> str | None:
 
 
 def _material(coursedir: CourseDirectory, assignment: str) -> _Material:
-    problem_set = load_problem_set(assignment)
+    problem_set = course_problem_set(coursedir, assignment)
     source = step_dir(coursedir, "source", assignment) / f"{assignment}.ipynb"
     release = step_dir(coursedir, "release", assignment) / f"{assignment}.ipynb"
     answers, cell_of, uses = {}, {}, {}
@@ -399,9 +418,11 @@ def write_class(
             (folder / name).write_bytes(data)
 
 
-def demo_limits(problem_set: str) -> Limits:
-    """The problem set's limits, with times no longer than :data:`DEMO_LIMITS`."""
-    limits = load_problem_set(problem_set).limits
+def demo_limits(coursedir: CourseDirectory, problem_set: str) -> Limits:
+    """The limits ``grader autograde`` would use, with times no longer than
+    :data:`DEMO_LIMITS`."""
+    base = Grader(config=coursedir.config).limits()
+    limits = course_problem_set(coursedir, problem_set).limits_over(base)
     shorter = {k: min(v, getattr(limits, k)) for k, v in DEMO_LIMITS.items()}
     return dataclasses.replace(limits, **shorter)
 
@@ -444,16 +465,25 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m grader.demo", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--problem-set", default=DEFAULT_PROBLEM_SET)
+    parser.add_argument(
+        "--course",
+        type=Path,
+        default=DEMO_COURSE,
+        help="the course the problem set comes from (default: the demo course)",
+    )
     parser.add_argument("--out", type=Path, default=DEMO_DIR)
     parser.add_argument("--jobs", type=int, default=None)
     args = parser.parse_args(argv)
     assignment = args.problem_set
-    coursedir = build_course(args.out / "course", assignment)
+    coursedir = build_course(args.out / "course", assignment, args.course)
     students = sample_class(coursedir, assignment)
     write_class(coursedir, assignment, students)
     print(f"grading {len(students)} submissions of {assignment} in the sandbox")
     outcomes = autograde(
-        coursedir, assignment, jobs=args.jobs, limits=demo_limits(assignment)
+        coursedir,
+        assignment,
+        jobs=args.jobs,
+        limits=demo_limits(coursedir, assignment),
     )
     print(comparison_table(students, outcomes))
     report = write_report(coursedir, assignment, args.out / "report.html")

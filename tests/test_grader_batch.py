@@ -75,7 +75,9 @@ def _tree(root: Path, skip: set[str]) -> dict[str, str]:
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.relative_to(root).parts[0] not in skip
+        if p.is_file()
+        and p.relative_to(root).parts[0] not in skip
+        and "__pycache__" not in p.parts
     }
 
 
@@ -92,7 +94,7 @@ def test_a_class_graded_with_two_workers_then_one(tmp_path):
     write_class(coursedir, A, students)
     runtime = {"autograded", "gradebook.db", LOCK_FILE}
     before = _tree(root, runtime)
-    limits = demo_limits(A)
+    limits = demo_limits(coursedir, A)
 
     two = autograde(coursedir, A, jobs=2, limits=limits, progress=False)
     rows_two = grade_rows(coursedir, A)

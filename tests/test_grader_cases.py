@@ -36,7 +36,7 @@ from grader.extract import (
     reference_uses,
     strip_magics,
 )
-from grader.problemsets import ProblemSet, load_problem_set, problem_set_names
+from grader.problemset import ProblemSet, load_problem_set, problem_set_names
 from grader.sandbox_runner import BadOutput, decode_args, encode_args, to_numeric
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -35,6 +35,7 @@ from grader.api import grade_submission
 from grader.demo import build_course
 from grader.export import grade_rows
 from grader.integrity import check_integrity
+from grader.problemset import DEMO_COURSE
 from grader.reasons import Reason
 from grader.recording import GradebookWriter
 from grader.sandbox import Limits, sandbox_environment
@@ -533,7 +534,8 @@ HOSTILE = [
             wrong_relu_with(
                 f"""
                 for path in [{str(c.solutions)!r},
-                             {str(PROJECT / "grader/problemsets/demo0.py")!r},
+                             {str(DEMO_COURSE / "problemsets/demo0.py")!r},
+                             {str(c.root / "problemsets/demo0.py")!r},
                              {str(PROJECT / "course/activations.py")!r}]:
                     open(path).read()
                     print("LEAKED", path)
@@ -778,7 +780,7 @@ def _watched(course: Course) -> list:
         np.__file__,
         os.__file__,
         "/etc/hosts",
-        PROJECT / "grader" / "problemsets" / "demo0.py",
+        DEMO_COURSE / "problemsets" / "demo0.py",
     ]
 
 
@@ -935,7 +937,7 @@ def test_hostile_submission_gets_its_deserved_score(batch, hostile):
 
 def test_messages_reveal_no_expected_values(batch):
     from grader.cases import expected_output
-    from grader.problemsets import load_problem_set
+    from grader.problemset import load_problem_set
 
     problems = load_problem_set("demo0")
     numbers = set()

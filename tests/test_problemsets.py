@@ -2,7 +2,7 @@
 
 Each problem set is an nbgrader source notebook ``solutions/psN/psN.ipynb`` whose
 test cells call :func:`grader.checks.check_part` on the cases of
-``grader/problemsets/psN.py``, and a release ``assignments/psN`` built from it by
+``problemsets/psN.py``, and a release ``assignments/psN`` built from it by
 ``nbgrader generate_assignment``.
 
 The quality of the hidden cases is measured with the fixtures in
@@ -49,7 +49,7 @@ from grader.api import grade_submission
 from grader.cases import case_seed, expected_output
 from grader.checks import check_part
 from grader.extract import strip_magics
-from grader.problemsets import load_problem_set, problem_set_names
+from grader.problemset import load_problem_set, problem_set_names
 from grader.reasons import Reason
 from grader.sandbox import sandbox_problem
 
@@ -535,8 +535,11 @@ def test_correct_solution_with_harmless_output_gets_full_marks(problem_set, tmp_
 
 
 def nbgrader_course(root: Path, problem_sets, monkeypatch) -> NbGraderAPI:
-    """A course folder with the repository's nbgrader_config.py and sources."""
+    """A course folder with the repository's nbgrader_config.py, problem sets and
+    sources."""
     shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "problemsets", root / "problemsets", ignore=ignore)
     for problem_set in problem_sets:
         shutil.copytree(SOLUTIONS / problem_set, root / "solutions" / problem_set)
     # nbgrader runs the ``alembic`` script when it creates the gradebook.
@@ -586,8 +589,10 @@ def nbgrader_validate(path: Path, *, invert: bool = False) -> dict:
 @pytest.mark.slow
 @pytest.mark.parametrize("problem_set", PROBLEM_SETS)
 def test_nbgrader_validate_passes_on_the_source_and_fails_on_the_release(
-    problem_set, tmp_path
+    problem_set, tmp_path, monkeypatch
 ):
+    # Outside the course folder, the kernel finds the problem sets through this.
+    monkeypatch.setenv("GRADER_PROBLEM_SETS", str(ROOT / "problemsets"))
     for folder in (SOLUTIONS, RELEASE):
         shutil.copytree(folder / problem_set, tmp_path / folder.name)
     source = nbgrader_validate(tmp_path / "solutions" / f"{problem_set}.ipynb")
@@ -606,7 +611,8 @@ def _reference_variant(problem_set: str) -> Variant:
 
 @needs_mnist
 @pytest.mark.slow
-def test_nbgrader_validate_warns_a_student_who_calls_the_course(tmp_path):
+def test_nbgrader_validate_warns_a_student_who_calls_the_course(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_PROBLEM_SETS", str(ROOT / "problemsets"))
     variant = _reference_variant("ps3")
     path = write_submission(
         tmp_path, "ps3", submission("ps3", {variant.cell: variant.code})

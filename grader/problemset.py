@@ -1,6 +1,14 @@
-"""Problem sets: one trusted module per nbgrader assignment, holding its graded parts.
+"""Problem sets: the graded parts of each assignment, as course content.
 
-A module ``grader/problemsets/psN.py`` defines
+The grader knows no course: a course keeps its problem sets in a Python package
+in its own folder, beside ``solutions/`` and never inside it (so that nothing of
+them reaches a student release), named by ``c.Grader.problem_sets`` in its
+``nbgrader_config.py`` (default ``problemsets``). The package is imported from its
+folder (it need not be installed); its modules may import each other relatively
+(``from .ps4 import helper``). The grader's own demo course ships its ``demo0``
+problem set in the same way (:data:`DEMO_COURSE`).
+
+A module ``<package>/psN.py`` defines
 
 ``PARTS`` (required)
     a list of :class:`grader.cases.Part`, one per nbgrader test cell (``grade_id``);
@@ -14,10 +22,12 @@ A module ``grader/problemsets/psN.py`` defines
     problem set (e.g. ``"course.data.train_val_split"`` when students write their
     own split): using one in a graded function gets reason IMPORTS_REFERENCE;
 ``LIMITS`` (optional)
-    a :class:`grader.sandbox.Limits` for this problem set's runs.
+    a dict of :class:`grader.sandbox.Limits` fields for this problem set's runs,
+    over the course's configured limits (e.g. ``{"cell_seconds": 120.0}``).
 
-:func:`load_problem_set` imports and validates such a module. ``demo0`` is a
-two-part problem set (``relu``, ``softmax``) for the grader's own tests and demos.
+:func:`load_problem_set` imports and validates such a module, from the package of
+the course named (or the course found upward from the working directory, as
+nbgrader finds its configuration), then from the demo course.
 
 Writing one, in short:
 
@@ -49,9 +59,11 @@ import functools
 import hashlib
 import importlib
 import importlib.util
+import os
 import pkgutil
 import re
-from dataclasses import dataclass, field, replace
+import sys
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from grader.cases import Part, ProblemSetError
@@ -79,7 +91,9 @@ class ProblemSet:
     parts : tuple of Part
     handouts : tuple of str
         ``course`` modules handed out (``"course.data"``, ...).
-    limits : Limits
+    limits : dict
+        :class:`~grader.sandbox.Limits` fields this problem set sets itself
+        (:meth:`limits_over` applies them).
     references : tuple of str
         Handed-out objects that still count as the reference (dotted names).
     digest : str
@@ -90,7 +104,7 @@ class ProblemSet:
     name: str
     parts: tuple[Part, ...]
     handouts: tuple[str, ...] = DEFAULT_HANDOUTS
-    limits: Limits = field(default_factory=Limits)
+    limits: dict = field(default_factory=dict, hash=False)
     references: tuple[str, ...] = ()
     digest: str = ""
 
@@ -100,6 +114,10 @@ class ProblemSet:
     @property
     def max_score(self) -> float:
         return sum(part.points for part in self.parts)
+
+    def limits_over(self, base: Limits | None = None) -> Limits:
+        """``base`` (default: :class:`Limits`' defaults) with this set's LIMITS."""
+        return replace(base or Limits(), **self.limits)
 
     def part(self, grade_id: str) -> Part:
         """The part graded by the test cell ``grade_id``."""
@@ -172,6 +190,12 @@ def _validate(problem_set: ProblemSet) -> None:
                     f"{where}: case {case.name!r} calls {case.function!r}, but part "
                     f"{part.grade_id!r} grades {part.function!r}."
                 )
+    unknown = set(problem_set.limits) - {f.name for f in fields(Limits)}
+    if unknown:
+        raise ProblemSetError(
+            f"{where}: LIMITS sets {sorted(unknown)}, which are not fields of "
+            f"grader.sandbox.Limits ({', '.join(f.name for f in fields(Limits))})."
+        )
     for module in problem_set.handouts:
         pieces = module.split(".")
         if len(pieces) != 2 or pieces[0] != "course":
@@ -202,9 +226,73 @@ def _course_imports(path: Path) -> set[str]:
     return {name for name in found if name.startswith("course.")}
 
 
-@functools.cache
-def load_problem_set(name: str) -> ProblemSet:
-    """Import and validate ``grader.problemsets.<name>``.
+DEMO_COURSE = Path(__file__).parent / "demo_course"
+"""The grader's own demo course (package data): ``demo0`` and its notebooks."""
+
+
+def course_problem_sets(root: str | os.PathLike) -> Path:
+    """The problem-set package folder of the course in ``root`` (``c.Grader``)."""
+    from grader.config import Grader
+    from grader.course import load_coursedir
+
+    coursedir = load_coursedir(root)
+    return Path(coursedir.root, Grader(config=coursedir.config).problem_sets)
+
+
+def find_course(start: str | os.PathLike | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` (default: the working directory)
+    holding ``nbgrader_config.py``, or None."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "nbgrader_config.py").is_file():
+            return folder
+    return None
+
+
+def search_path(packages: str | os.PathLike | None = None) -> tuple[Path, ...]:
+    """Where problem sets are looked for, in order.
+
+    ``packages`` (a package folder) when given; else the folder named by the
+    environment variable ``GRADER_PROBLEM_SETS`` (for a notebook that runs outside
+    the course folder, as on a student's machine or a hub), else the package of the
+    course found by :func:`find_course`; then the demo course's.
+    """
+    found = []
+    if packages is None:
+        packages = os.environ.get("GRADER_PROBLEM_SETS") or None
+    if packages is not None:
+        found.append(Path(packages))
+    else:
+        course = find_course()
+        if course is not None:
+            found.append(course_problem_sets(course))
+    found.append(DEMO_COURSE / "problemsets")
+    return tuple(dict.fromkeys(p.resolve() for p in found))
+
+
+def _package(folder: Path) -> str:
+    """Import the package in ``folder`` under a name of its own; that name."""
+    name = "_problem_sets_" + hashlib.sha256(str(folder).encode()).hexdigest()[:12]
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, folder / "__init__.py", submodule_search_locations=[str(folder)]
+        )
+        if spec is None or spec.loader is None:
+            raise ProblemSetError(f"{folder} is not a Python package.")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return name
+
+
+def load_problem_set(
+    name: str, packages: str | os.PathLike | None = None
+) -> ProblemSet:
+    """Import and validate the problem set ``name`` (see :func:`search_path`).
 
     Raises
     ------
@@ -213,19 +301,26 @@ def load_problem_set(name: str) -> ProblemSet:
     ProblemSetError
         When the module is malformed.
     """
+    return _load(name, search_path(packages))
+
+
+@functools.cache
+def _load(name: str, path: tuple[Path, ...]) -> ProblemSet:
     if not isinstance(name, str) or not _NAME.match(name):
         raise KeyError(f"{name!r} is not a problem set name (lowercase, e.g. 'ps3').")
-    if name not in problem_set_names():
-        known = ", ".join(problem_set_names())
-        raise KeyError(f"there is no problem set {name!r}; known: {known}.")
-    module = importlib.import_module(f"{__name__}.{name}")
+    folder = next((f for f in path if (f / f"{name}.py").is_file()), None)
+    if folder is None:
+        known = ", ".join(_names(path)) or "none"
+        where = ", ".join(str(f) for f in path)
+        raise KeyError(f"there is no problem set {name!r} in {where}; known: {known}.")
+    module = importlib.import_module(f"{_package(folder)}.{name}")
     if not hasattr(module, "PARTS"):
-        raise ProblemSetError(f"problem set module {module.__name__} defines no PARTS.")
+        raise ProblemSetError(f"problem set module {module.__file__} defines no PARTS.")
     problem_set = ProblemSet(
         name=name,
         parts=tuple(module.PARTS),
         handouts=tuple(getattr(module, "HANDOUTS", DEFAULT_HANDOUTS)),
-        limits=getattr(module, "LIMITS", Limits()),
+        limits=dict(getattr(module, "LIMITS", {})),
         references=tuple(getattr(module, "REFERENCE", ())),
     )
     sources = [Path(module.__file__)]
@@ -237,10 +332,16 @@ def load_problem_set(name: str) -> ProblemSet:
     return replace(problem_set, digest=digest.hexdigest())
 
 
-def problem_set_names() -> list[str]:
-    """The problem sets available in this package."""
+def problem_set_names(packages: str | os.PathLike | None = None) -> list[str]:
+    """The problem sets found on the :func:`search_path`."""
+    return _names(search_path(packages))
+
+
+def _names(path: tuple[Path, ...]) -> list[str]:
     return sorted(
-        info.name
-        for info in pkgutil.iter_modules(__path__)
-        if not info.ispkg and _NAME.match(info.name)
+        {
+            info.name
+            for info in pkgutil.iter_modules([str(f) for f in path])
+            if not info.ispkg and _NAME.match(info.name)
+        }
     )

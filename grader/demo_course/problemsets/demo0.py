@@ -1,6 +1,6 @@
 """demo0: a two-part problem set (``relu``, ``softmax``) for the grader's own tests.
 
-Its source notebook is ``tests/fixtures/grading/source/demo0/demo0.ipynb``; the
+Its source notebook is ``solutions/demo0/demo0.ipynb`` of the demo course; the
 hidden part of each test cell is one line, e.g.
 ``check_part("demo0", "softmax_hidden", softmax)``.
 """

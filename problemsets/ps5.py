@@ -30,8 +30,9 @@ from course.examples import TARGETS
 from course.layers import init_weights
 from course.mlp import MLP
 from grader.cases import Case, Part, allclose, array_equal
-from grader.problemsets import DEFAULT_HANDOUTS
-from grader.problemsets.ps4 import mlp_gradients, random_network
+from grader.problemset import DEFAULT_HANDOUTS
+
+from .ps4 import mlp_gradients, random_network
 
 HANDOUTS = (*DEFAULT_HANDOUTS, "course.examples")
 

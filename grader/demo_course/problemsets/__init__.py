@@ -1,0 +1,1 @@
+"""The problem sets of the grader's demo course: ``demo0``."""
