@@ -227,12 +227,10 @@ def test_a_hang_outside_any_function_is_skipped_by_the_wall_clock(tmp_path):
         "time.sleep(60)\n"
     )
     limits = Limits(**{**LIMITS.__dict__, "wall_seconds": 2.5})
-    start = time.monotonic()
     result = grade(tmp_path, S.notebook(before=[hang]), limits=limits)
     assert verdicts(result) == FULL
     assert result.runs == 2
-    assert "stopped at the time limit" in result.log
-    assert time.monotonic() - start < 10
+    assert "run 1: " in result.log and "stopped at the time limit" in result.log
 
 
 def test_a_cell_that_crashes_costs_only_what_it_defines(tmp_path):
@@ -294,14 +292,11 @@ def test_grading_twice_gives_the_same_result(tmp_path):
     assert first.parts == second.parts
 
 
-def test_all_cases_run_in_one_fast_sandboxed_process(tmp_path):
+def test_all_cases_run_in_one_sandboxed_process(tmp_path):
+    """(How fast that is, benchmarks/bench_grading.py measures.)"""
     folder = S.write(tmp_path, "fast", S.notebook())
-    times = []
-    for _ in range(3):
-        result = grade_submission(folder, "demo0", limits=LIMITS)
-        assert verdicts(result) == FULL and result.runs == 1 and result.sandboxed
-        times.append(result.duration)
-    assert min(times) < 1.0, times
+    result = grade_submission(folder, "demo0", limits=LIMITS)
+    assert verdicts(result) == FULL and result.runs == 1 and result.sandboxed
 
 
 def test_refuses_to_grade_without_a_sandbox(tmp_path, monkeypatch):
