@@ -30,11 +30,8 @@ from pathlib import Path
 
 from benchmarks.timing import median
 from grader.api import grade_submission
-from grader.demo import build_course
+from grader.demo import Student, answered_notebook, build_course, write_class
 from grader.sandbox import Limits
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from fixtures.grading import submissions as S  # noqa: E402
 
 MEMORY_HOG = textwrap.dedent(
     """
@@ -116,9 +113,18 @@ def _sampled(function, sample, every: float = 0.005):
     return result, samples
 
 
+def _submit(coursedir, student: str, notebook: bytes) -> Path:
+    files = {"demo0.ipynb": notebook}
+    write_class(coursedir, "demo0", [Student(student, "hostile", student, files)])
+    return Path(coursedir.root, "submitted", student, "demo0")
+
+
 def _budgets(tmp: Path) -> None:
     limits = Limits()
-    hog = S.write(tmp, "hog", S.notebook(MEMORY_HOG))
+    coursedir = build_course(tmp / "budgets", "demo0")
+    hog = _submit(
+        coursedir, "hog", answered_notebook(coursedir, "demo0", {"relu": MEMORY_HOG})
+    )
     result, rss = _sampled(lambda: grade_submission(hog, "demo0"), _rss_of_runners)
     peak = max(rss)
     print(
@@ -127,7 +133,8 @@ def _budgets(tmp: Path) -> None:
         f"{peak / limits.memory_bytes:.2f} of it (goal <= 1.0); relu: "
         f"{result.parts['relu_hidden'].reason}"
     )
-    filler = S.write(tmp, "filler", S.notebook(DISK_FILLER))
+    notebook = answered_notebook(coursedir, "demo0", {"relu": DISK_FILLER})
+    filler = _submit(coursedir, "filler", notebook)
 
     def free() -> int:
         info = os.statvfs(tmp)
@@ -150,8 +157,9 @@ def _budgets(tmp: Path) -> None:
 
 def _slow_class(root: Path, n: int):
     coursedir = build_course(root, "demo0")
+    slow = answered_notebook(coursedir, "demo0", before=[SLOW])
     for k in range(n):
-        S.write(root, f"s{k:02d}", S.notebook(before=[SLOW]))
+        _submit(coursedir, f"s{k:02d}", slow)
     return coursedir
 
 

@@ -405,6 +405,18 @@ def sample_class(coursedir: CourseDirectory, assignment: str) -> list[Student]:
     return students
 
 
+def answered_notebook(
+    coursedir: CourseDirectory,
+    assignment: str,
+    replace: dict[str, str] | None = None,
+    *,
+    before: Sequence[str] = (),
+) -> bytes:
+    """The released notebook with the correct answers (``replace``: answer cell
+    grade_id -> other source) and code cells ``before`` the first answer."""
+    return _material(coursedir, assignment).notebook(replace, before=before)
+
+
 def write_class(
     coursedir: CourseDirectory, assignment: str, students: Iterable[Student]
 ) -> None:

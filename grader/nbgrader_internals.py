@@ -175,7 +175,9 @@ def verdict_outputs(verdict: Any) -> list:
     return [
         nbformat.v4.new_output("stream", name="stdout", text=message + "\n"),
         nbformat.v4.new_output(
-            "execute_result", data={"text/plain": repr(score)}, execution_count=None
+            "execute_result",
+            data={"text/plain": repr(float(score))},
+            execution_count=None,
         ),
     ]
 
