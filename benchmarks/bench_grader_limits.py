@@ -11,13 +11,20 @@
   process group once the first submission is recorded: seconds until it exits
   (status 130), over 10 tries (goal: a few seconds);
 - ``kill -9`` of ``grader autograde``: seconds until its workers and their
-  sandboxes are gone, over 3 tries (goal: about 1 s).
+  sandboxes are gone, over 3 tries (goal: about 1 s);
+- pathological notebooks: the trusted side's work on the most expensive notebooks
+  the limits accept (every code cell and the file at their size limits, cells of
+  long runs of spaces, nested expressions, dotted names, many helpers): finding,
+  reading and analysing the notebook and merging it into the autograded one,
+  median of 3, the worst of them (goal: under 1 s), and the time to refuse one
+  just over a limit.
 
 The default limits of :class:`grader.sandbox.Limits` apply.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -28,9 +35,20 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.timing import median
+from benchmarks.timing import measure, median
 from grader.api import grade_submission
 from grader.demo import Student, answered_notebook, build_course, write_class
+from grader.extract import (
+    MAX_CELL_BYTES,
+    MAX_CODE_BYTES,
+    defining_cells,
+    find_notebook,
+    read_notebook,
+    reference_uses,
+)
+from grader.merge import merge_submission, read_release, read_submitted_notebook
+from grader.notebooks import MAX_NOTEBOOK_BYTES, NotebookError
+from grader.problemset import load_problem_set
 from grader.sandbox import Limits
 
 MEMORY_HOG = textwrap.dedent(
@@ -248,8 +266,82 @@ def _faults(tmp: Path) -> None:
     )
 
 
+def _pathological_cells() -> dict[str, str]:
+    """Cells of the size limit on which careless code is slow (see grader.extract)."""
+    size = MAX_CELL_BYTES - 16
+    return {
+        "spaces before =": "x" + " " * size + "= 1\n%who",
+        "spaces in a magic": "%time " + " " * size,
+        "targets of a magic": "y, " * (size // 3) + "= !ls",
+        "nested calls": "x = " + "f(" * 90 + ")" * 90 + "\n" + "x = 1\n" * (size // 8),
+        "dotted names": ("import " + ".".join(["a"] * 99) + "\n") * (size // 210),
+        "attribute chains": "def relu(z):\n"
+        + ("    y = np" + ".a" * 99 + "\n") * (size // 215),
+        "many helpers": "".join(
+            f"def f{i}(z): return g{i}(z)\ndef g{i}(z): return relu(z)\n"
+            for i in range(size // 60)
+        ),
+        "many names": "def softmax(z):\n    return "
+        + "+".join(f"a{i}" for i in range(size // 7))
+        + "\n",
+    }
+
+
+def _trusted_side(folder: Path, release, problem_set) -> None:
+    """What the grader does with a submission outside the sandbox."""
+    functions = [part.function for part in problem_set.parts]
+    path = find_notebook(folder, problem_set.name, functions)
+    try:
+        notebook = read_notebook(path)
+    except NotebookError:
+        return
+    for function in functions:
+        reference_uses(notebook.cells, function, problem_set.is_reference)
+        defining_cells(notebook.cells, function)
+    submitted = read_submitted_notebook(folder, problem_set.name, only=True)
+    merge_submission(release, submitted)
+
+
+def _pathological(tmp: Path) -> None:
+    coursedir = build_course(tmp / "pathological", "demo0")
+    problem_set = load_problem_set("demo0")
+    release = read_release(Path(coursedir.root, "release", "demo0", "demo0.ipynb"))
+    cells = MAX_CODE_BYTES // MAX_CELL_BYTES - 1  # and the two answers
+    worst = ("", 0.0)
+    for index, (name, source) in enumerate(_pathological_cells().items()):
+        data = json.loads(
+            answered_notebook(coursedir, "demo0", before=[source] * cells)
+        )
+        room = MAX_NOTEBOOK_BYTES - len(json.dumps(data)) - 1000
+        data["cells"].append(
+            {"cell_type": "markdown", "metadata": {}, "source": "x" * room}
+        )
+        folder = _submit(coursedir, f"p{index}", json.dumps(data).encode())
+        seconds = median(
+            measure(
+                lambda folder=folder: _trusted_side(folder, release, problem_set),
+                repeats=3,
+            )
+        )
+        print(f"  pathological notebook, {name}: {seconds:.3f} s")
+        worst = max(worst, (name, seconds), key=lambda w: w[1])
+    print(
+        f"  pathological notebooks: the worst ({worst[0]}) takes {worst[1]:.3f} s on "
+        "the trusted side (goal: under 1 s)"
+    )
+    over = answered_notebook(
+        coursedir, "demo0", before=["x = 1\n" * (MAX_CELL_BYTES // 6 + 1)]
+    )
+    folder = _submit(coursedir, "over", over)
+    seconds = median(
+        measure(lambda: _trusted_side(folder, release, problem_set), repeats=3)
+    )
+    print(f"  a cell just over the limit is refused in {seconds:.3f} s")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
+        _pathological(Path(tmp))
         _budgets(Path(tmp))
         _faults(Path(tmp))
 

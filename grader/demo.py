@@ -39,6 +39,7 @@ from grader.batch import Outcome, autograde
 from grader.config import Grader
 from grader.course import load_coursedir, step_dir
 from grader.export import grade_rows, write_rows
+from grader.notebooks import read_nbformat
 from grader.problemset import (
     DEMO_COURSE,
     ProblemSet,
@@ -188,7 +189,7 @@ def _material(coursedir: CourseDirectory, assignment: str) -> _Material:
     source = step_dir(coursedir, "source", assignment) / f"{assignment}.ipynb"
     release = step_dir(coursedir, "release", assignment) / f"{assignment}.ipynb"
     answers, cell_of, uses = {}, {}, {}
-    for cell in nbformat.read(source, as_version=4).cells:
+    for cell in read_nbformat(source).cells:
         if cell.cell_type == "code" and nbutils.is_solution(cell):
             grade_id = cell.metadata.nbgrader["grade_id"]
             lines = cell.source.splitlines()

@@ -40,13 +40,13 @@ import json
 from dataclasses import asdict, astuple, dataclass, fields
 from typing import TextIO
 
-import nbformat
 from nbgrader import utils as nbutils
 from nbgrader.api import MissingEntry
 from nbgrader.coursedir import CourseDirectory
 
 from grader.course import CourseError, step_dir
 from grader.nbgrader_internals import open_gradebook
+from grader.notebooks import NotebookError, read_nbformat
 from grader.reasons import Reason
 from grader.recording import PartVerdict, read_verdicts
 
@@ -137,8 +137,8 @@ def _cells_in_order(coursedir: CourseDirectory, record) -> list[_Cell]:
 
 def _grade_ids(path) -> dict[str, int]:
     try:
-        nb = nbformat.read(path, as_version=4)
-    except (OSError, ValueError):
+        nb = read_nbformat(path)
+    except NotebookError:
         return {}
     ids = [c.metadata.nbgrader["grade_id"] for c in nb.cells if nbutils.is_grade(c)]
     ids += [c.metadata.nbgrader["grade_id"] for c in nb.cells if nbutils.is_task(c)]

@@ -1,8 +1,8 @@
 """Reading submitted notebooks as data and finding the student's code in them.
 
 Everything here is trusted code reading untrusted files: notebooks are parsed as JSON
-(never executed, never opened by Jupyter), symlinks are refused, sizes are bounded,
-and the student's source is only ever parsed with :mod:`ast`.
+(never executed, never opened by Jupyter), symlinks are refused, and the student's
+source is only ever parsed with :mod:`ast`.
 
 - :func:`find_notebook` picks the submitted notebook in a folder, tolerating a
   renamed file ("ps3 (1).ipynb", a copy in a subfolder); :func:`submission_files`
@@ -15,25 +15,52 @@ and the student's source is only ever parsed with :mod:`ast`.
   import or a helper function of the student's).
 - :func:`defining_cells` tells which cells bind a name (for messages when a cell
   that defines a graded function crashed).
+
+Bounds
+------
+All the work done on student-controlled text is linear in its size and bounded, so
+that the most expensive notebook accepted costs well under a second:
+
+- the file is read by :mod:`grader.notebooks`, which bounds its bytes and its
+  JSON values before decoding it; the student's code cells hold at most
+  :data:`MAX_CELL_BYTES` each and :data:`MAX_CODE_BYTES` together (checked
+  before any parsing). A notebook over a limit raises
+  :class:`NotebookError`, whose message names the cell, its size and the limit;
+- a cell is refused when it holds a dotted name of more than ``_MAX_DOTS`` dots
+  (CPython joins the parts of an imported name in quadratic time) or nests too
+  deeply for :mod:`ast` (the sandbox could run it with a higher recursion limit,
+  unseen by :func:`reference_uses`);
+- each cell is parsed once, or twice when it holds magics (as written, then
+  stripped), and :attr:`Cell.tree` keeps the tree; the analysis of a notebook's
+  module-level bindings is shared by all its graded functions;
+- magics are recognised with string methods and regular expressions that cannot
+  backtrack more than once over a line;
+- :func:`find_notebook` reads at most ``_MAX_CANDIDATES`` candidates, the shallowest
+  first, each at most :data:`grader.notebooks.MAX_NOTEBOOK_BYTES`;
+- :func:`reference_uses` tries at most ``_MAX_ATTRIBUTES`` attributes of a chain,
+  never looks up a dotted name longer than ``_MAX_NAME_CHARS`` characters (no name
+  of the reference library is that long) and reports at most ``_MAX_REPORTED``
+  names.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
-import json
 import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from grader.cases import most_specific
+from grader.notebooks import NotebookError, read_bytes, read_cells
 
 __all__ = [
-    "MAX_NOTEBOOK_BYTES",
-    "NotebookError",
+    "MAX_CELL_BYTES",
+    "MAX_CODE_BYTES",
     "Cell",
     "Notebook",
     "find_notebook",
@@ -44,15 +71,23 @@ __all__ = [
     "defining_cells",
 ]
 
-MAX_NOTEBOOK_BYTES = 64 * 1024**2
+MAX_CELL_BYTES = 16 * 1024
+MAX_CODE_BYTES = 64 * 1024
 _MAX_DEPTH = 3
+_MAX_CANDIDATES = 50
+_MAX_DOTS = 100
+_MAX_ATTRIBUTES = 8
+_MAX_NAME_CHARS = 200
+_MAX_REPORTED = 10
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
-_ASSIGNED_MAGIC = re.compile(r"^[\w.\[\], ]+\s*=\s*[%!]")
-_HELP = re.compile(r"^\?*[\w.]+\?{1,2}\s*$|^\?+[\w.]+\s*$")
-
-
-class NotebookError(Exception):
-    """The submitted file is not a notebook we can read (reason BAD_NOTEBOOK)."""
+# the part before "=" of ``files = !ls``; spaces before "=" are taken off first
+_ASSIGNED_TARGET = re.compile(r"[\w.\[\], ]+")
+# ``np.sum?``, ``??np.sum``, ``np.sum??`` with trailing whitespace taken off first
+_HELP = re.compile(r"\?*[\w.]+\?{1,2}|\?+[\w.]+")
+# a run of ".name" parts (anything but operators and whitespace counts as a name)
+_DOTTED_RUN = re.compile(
+    r"(?:\.[ \t\f\\\r\n]*[^\s\\.,;:()\[\]{}#=+\-*/%<>!&|^~@'\"`]+[ \t\f\\\r\n]*)+"
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +110,14 @@ class Cell:
     source: str
     grade_id: str | None = None
     answer: bool = False
+
+    @cached_property
+    def tree(self) -> ast.Module | None:
+        """``source`` parsed by :func:`ast.parse`, once; None when it is not Python.
+
+        :func:`read_notebook` sets it from the parse it did anyway.
+        """
+        return _parse(self.source)
 
 
 @dataclass(frozen=True)
@@ -125,26 +168,41 @@ def find_notebook(
 
     ``<problem_set>.ipynb`` wins; otherwise the candidate that defines the most graded
     ``functions``, then the one whose name contains the problem set's name, then the
-    shallowest, then the most recently modified. Symlinks are never followed.
+    shallowest, then the most recently modified. Symlinks are never followed. Only
+    the first ``_MAX_CANDIDATES`` (50) candidates, ordered by depth and then by path,
+    are considered, so that a folder of many large notebooks costs a bounded time.
     """
     directory = Path(directory)
     exact = directory / f"{problem_set}.ipynb"
     if exact.is_file() and not exact.is_symlink():
         return exact
-    candidates = list(_candidates(directory))
+
+    def depth(path: Path) -> int:
+        return len(path.relative_to(directory).parts)
+
+    candidates = sorted(_candidates(directory), key=lambda p: (depth(p), str(p)))
+    candidates = candidates[:_MAX_CANDIDATES]
     if not candidates:
         return None
-    patterns = [re.compile(rf"def\s+{re.escape(name)}\s*\(") for name in functions]
+    functions = list(functions)
+    names = sorted(set(functions))
+    alternatives = b"|".join(re.escape(name.encode()) for name in names)
+    pattern = re.compile(rb"def\s+(" + alternatives + rb")\s*\(")
 
     def score(path: Path):
-        try:
-            text = _read_bytes(path).decode("utf-8", errors="replace")
-        except (OSError, NotebookError):
-            text = ""
-        defined = sum(bool(p.search(text)) for p in patterns)
+        found: set[str] = set()
+        if names:
+            try:
+                data = read_bytes(path)
+            except (OSError, NotebookError):
+                data = b""
+            for match in pattern.finditer(data):
+                found.add(match.group(1).decode())
+                if len(found) == len(names):
+                    break
+        defined = sum(name in found for name in functions)
         named = problem_set.lower() in path.name.lower()
-        depth = len(path.relative_to(directory).parts)
-        return (defined, named, -depth, path.stat().st_mtime_ns)
+        return (defined, named, -depth(path), path.stat().st_mtime_ns)
 
     return max(candidates, key=score)
 
@@ -181,93 +239,100 @@ def submission_files(
     return found
 
 
-def _read_bytes(path: Path) -> bytes:
-    flags = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise NotebookError(f"the notebook cannot be opened ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise NotebookError("the notebook is not a regular file")
-        if info.st_size > MAX_NOTEBOOK_BYTES:
-            raise NotebookError(
-                f"the notebook is {info.st_size} bytes, more than the "
-                f"{MAX_NOTEBOOK_BYTES} accepted"
-            )
-        return handle.read(MAX_NOTEBOOK_BYTES + 1)
-
-
-def _text(source) -> str:
-    if isinstance(source, str):
-        return source
-    if isinstance(source, list) and all(isinstance(line, str) for line in source):
-        return "".join(source)
-    return ""
+def _code_size(source: str) -> int:
+    return len(source.encode("utf-8", "surrogatepass"))
 
 
 def read_notebook(path: str | os.PathLike) -> Notebook:
     """Read a submitted notebook as data.
 
     Accepts nbformat 4 and 3 (``worksheets``), sources as strings or lists of lines,
-    missing or malformed metadata, and cells in any order.
+    missing or malformed metadata, and cells in any order. Each cell is parsed once
+    (twice when it holds magics), and :attr:`Cell.tree` keeps the tree.
 
     Raises
     ------
     NotebookError
         When the file is empty, not UTF-8, not valid JSON, not a notebook, or has no
-        code cell at all.
+        code cell at all; when it is over a limit (those of
+        :mod:`grader.notebooks`, :data:`MAX_CELL_BYTES`, :data:`MAX_CODE_BYTES`);
+        when a cell holds a dotted name of more than 100 dots or nests too deeply
+        to be parsed.
     """
     path = Path(path)
-    data = _read_bytes(path)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise NotebookError("the notebook is not UTF-8 text") from None
-    if not text.strip():
-        raise NotebookError("the notebook file is empty")
-    try:
-        notebook = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NotebookError(
-            f"the notebook is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg})"
-        ) from None
-    except (ValueError, RecursionError):
-        raise NotebookError("the notebook is not valid JSON") from None
-    if not isinstance(notebook, dict):
-        raise NotebookError("the notebook is not a JSON object")
-    cells = notebook.get("cells")
-    worksheets = notebook.get("worksheets")
-    if cells is None and isinstance(worksheets, list) and worksheets:
-        first = worksheets[0]
-        cells = first.get("cells") if isinstance(first, dict) else None
-    if not isinstance(cells, list):
-        raise NotebookError("the notebook has no list of cells")
+    cells = read_cells(path)
 
-    code_cells, answers, tests, any_code = [], {}, 0, False
+    students, tests, any_code, total = [], 0, False, 0
     for index, cell in enumerate(cells):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if cell["cell_type"] != "code":
             continue
         any_code = True
-        source = _text(cell.get("source", cell.get("input", "")))
-        metadata = cell.get("metadata")
-        info = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+        info = cell["metadata"].get("nbgrader")
         info = info if isinstance(info, dict) else {}
-        grade_id = (
-            info.get("grade_id") if isinstance(info.get("grade_id"), str) else None
-        )
         solution = info.get("solution") is True
         if info.get("grade") is True and not solution:
             tests += 1
             continue
-        if solution and grade_id is not None:
-            answers[grade_id] = source
-        code_cells.append(Cell(index, strip_magics(source), grade_id, solution))
+        grade_id = (
+            info.get("grade_id") if isinstance(info.get("grade_id"), str) else None
+        )
+        source = cell["source"]
+        size = _code_size(source)
+        if size > MAX_CELL_BYTES:
+            raise NotebookError(
+                f"cell {index + 1} holds {size} bytes of code, more than the "
+                f"{MAX_CELL_BYTES} accepted"
+            )
+        total += size
+        students.append((index, source, grade_id, solution))
     if not any_code:
         raise NotebookError("the notebook has no code cells")
+    if total > MAX_CODE_BYTES:
+        raise NotebookError(
+            f"the notebook's code cells hold {total} bytes of code, more than the "
+            f"{MAX_CODE_BYTES} accepted"
+        )
+
+    code_cells, answers = [], {}
+    for index, source, grade_id, solution in students:
+        if solution and grade_id is not None:
+            answers[grade_id] = source
+        code_cells.append(_read_cell(index, source, grade_id, solution))
     return Notebook(path, tuple(code_cells), answers, tests)
+
+
+def _read_cell(index: int, source: str, grade_id: str | None, answer: bool) -> Cell:
+    """The cell as it will run: parsed as written and, if need be, once stripped."""
+    dots = max(
+        (source.count(".", *match.span()) for match in _DOTTED_RUN.finditer(source)),
+        default=0,
+    )
+    if dots > _MAX_DOTS:
+        raise NotebookError(
+            f"cell {index + 1} holds a dotted name of {dots} dots, more than the "
+            f"{_MAX_DOTS} accepted"
+        )
+    tree = _parse(source)
+    if tree is None:
+        source = _strip_lines(source)
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            tree = None
+        except (RecursionError, MemoryError):
+            raise NotebookError(
+                f"cell {index + 1} nests its code too deeply to be read"
+            ) from None
+    cell = Cell(index, source, grade_id, answer)
+    object.__setattr__(cell, "tree", tree)  # what Cell.tree would compute
+    return cell
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def strip_magics(source: str) -> str:
@@ -275,13 +340,16 @@ def strip_magics(source: str) -> str:
 
     Valid Python is returned unchanged. A cell magic runs its body as Python when it
     is one of ``%%time``, ``%%timeit``, ``%%capture``, ``%%prun``; other cell magics
-    (``%%bash``, ``%%writefile``, ...) drop the whole cell.
+    (``%%bash``, ``%%writefile``, ...) drop the whole cell. Linear in the size of the
+    cell.
     """
-    try:
-        ast.parse(source)
+    if _parse(source) is not None:
         return source
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        pass
+    return _strip_lines(source)
+
+
+def _strip_lines(source: str) -> str:
+    """:func:`strip_magics` for a cell that is not valid Python as written."""
     lines = source.splitlines()
     first = next((n for n, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
@@ -293,15 +361,26 @@ def strip_magics(source: str) -> str:
     for line in lines:
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
-        if (
-            stripped.startswith(("%", "!"))
-            or _ASSIGNED_MAGIC.match(stripped)
-            or _HELP.match(stripped)
-        ):
-            kept.append(indent + "pass")
-        else:
-            kept.append(line)
+        kept.append(indent + "pass" if _is_magic(stripped) else line)
     return "\n".join(kept) + "\n"
+
+
+def _is_magic(line: str) -> bool:
+    """Whether a line, indent taken off, is a magic, a shell escape or a help request.
+
+    ``%time f()``, ``!ls``, ``files = !ls``, ``x, y = %who_ls``, ``np.sum?``,
+    ``??np.sum``. Each test passes over the line a bounded number of times.
+    """
+    if line.startswith(("%", "!")):
+        return True
+    target, equals, value = line.partition("=")
+    if (
+        equals
+        and value.lstrip().startswith(("%", "!"))
+        and _ASSIGNED_TARGET.fullmatch(target.rstrip())
+    ):
+        return True
+    return _HELP.fullmatch(line.rstrip()) is not None
 
 
 # ----------------------------------------------------------------------------------
@@ -311,29 +390,65 @@ def strip_magics(source: str) -> str:
 
 @dataclass(frozen=True)
 class _Binding:
-    kind: str  # "import" (target: dotted name) or "code" (target: an AST node)
+    # "import" (target: a dotted name, or None when too long to be the reference's)
+    # or "code" (target: an AST node)
+    kind: str
     target: object
 
 
-def _parse(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+@dataclass(frozen=True)
+class _Uses:
+    """What a piece of code reads from outside: imports and global names."""
+
+    imports: tuple[str, ...]  # dotted names imported inside the code
+    names: tuple[tuple[str, tuple[str, ...]], ...]  # global name, attributes taken
+
+
+@dataclass
+class _Analysis:
+    """The module-level bindings of a notebook's cells, shared by its graded parts."""
+
+    environment: dict[str, _Binding] = field(default_factory=dict)
+    stars: list[str] = field(default_factory=list)  # star-imported modules, once
+    defined_in: dict[str, list[int]] = field(default_factory=dict)
+    _uses: dict[int, _Uses] = field(default_factory=dict)  # by id of the node
+    _exports: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def uses(self, node: ast.AST) -> _Uses:
+        if id(node) not in self._uses:
+            self._uses[id(node)] = _uses(node)
+        return self._uses[id(node)]
+
+    def star_names(self, modules: list[str]) -> dict[str, list[str]]:
+        """``name -> modules`` whose star import binds it."""
+        index: dict[str, list[str]] = {}
+        for module in modules:
+            if module not in self._exports:
+                self._exports[module] = _exports(module)
+            for name in self._exports[module]:
+                index.setdefault(name, []).append(module)
+        return index
 
 
 def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Statements that run at module level, including those in if/try/with/loops."""
-    for statement in body:
+    """Statements that run at module level, including those in if/try/with/loops.
+
+    In source order, depth first (an ``elif`` chain nests), without recursion.
+    """
+    pending = list(reversed(body))
+    while pending:
+        statement = pending.pop()
         yield statement
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
+        nested = []
         for name in ("body", "orelse", "finalbody"):
-            yield from _module_level(getattr(statement, name, []))
+            nested.extend(getattr(statement, name, []))
         for handler in getattr(statement, "handlers", []):
-            yield from _module_level(handler.body)
+            nested.extend(handler.body)
         for case in getattr(statement, "cases", []):
-            yield from _module_level(case.body)
+            nested.extend(case.body)
+        pending.extend(reversed(nested))
 
 
 def _stored_names(target: ast.AST) -> Iterator[str]:
@@ -342,13 +457,20 @@ def _stored_names(target: ast.AST) -> Iterator[str]:
             yield node.id
 
 
+def _dotted(module: str, name: str) -> str | None:
+    """``module.name``, or None when too long to name anything of the reference."""
+    if len(module) + 1 + len(name) > _MAX_NAME_CHARS:
+        return None
+    return f"{module}.{name}"
+
+
 def _bindings(statement: ast.stmt, stars: list[str]) -> Iterator[tuple[str, _Binding]]:
     if isinstance(statement, ast.Import):
         for alias in statement.names:
             if alias.asname:
                 yield alias.asname, _Binding("import", alias.name)
             else:
-                top = alias.name.split(".")[0]
+                top = alias.name.partition(".")[0]
                 yield top, _Binding("import", top)
     elif isinstance(statement, ast.ImportFrom):
         if statement.level or not statement.module:
@@ -357,7 +479,7 @@ def _bindings(statement: ast.stmt, stars: list[str]) -> Iterator[tuple[str, _Bin
             if alias.name == "*":
                 stars.append(statement.module)
             else:
-                dotted = f"{statement.module}.{alias.name}"
+                dotted = _dotted(statement.module, alias.name)
                 yield alias.asname or alias.name, _Binding("import", dotted)
     elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         yield statement.name, _Binding("code", statement)
@@ -377,32 +499,32 @@ def _bindings(statement: ast.stmt, stars: list[str]) -> Iterator[tuple[str, _Bin
                     yield name, _Binding("code", item.context_expr)
 
 
-def _environment(cells: Iterable[Cell]) -> tuple[dict[str, _Binding], list[str]]:
-    """The module-level bindings after running every cell in order (last one wins)."""
-    environment: dict[str, _Binding] = {}
+@lru_cache(maxsize=1)
+def _analyse(cells: tuple[Cell, ...]) -> _Analysis:
+    """The module-level bindings after running every cell in order (last one wins).
+
+    Cached for the last notebook: :func:`reference_uses` is called once per graded
+    function with the same cells.
+    """
+    analysis = _Analysis()
     stars: list[str] = []
     for cell in cells:
-        tree = _parse(cell.source)
-        if tree is None:
+        if cell.tree is None:
             continue
-        for statement in _module_level(tree.body):
+        bound = set()
+        for statement in _module_level(cell.tree.body):
             for name, binding in _bindings(statement, stars):
-                environment[name] = binding
-    return environment, stars
+                analysis.environment[name] = binding
+                bound.add(name)
+        for name in bound:
+            analysis.defined_in.setdefault(name, []).append(cell.index)
+    analysis.stars = list(dict.fromkeys(stars))
+    return analysis
 
 
 def defining_cells(cells: Iterable[Cell], name: str) -> list[int]:
     """Indices of the cells that bind ``name`` at module level."""
-    found = []
-    for cell in cells:
-        tree = _parse(cell.source)
-        if tree is None:
-            continue
-        for statement in _module_level(tree.body):
-            if any(bound == name for bound, _ in _bindings(statement, [])):
-                found.append(cell.index)
-                break
-    return found
+    return list(_analyse(tuple(cells)).defined_in.get(name, ()))
 
 
 def _local_names(node: ast.AST) -> set[str]:
@@ -437,12 +559,95 @@ def _chain(node: ast.Attribute) -> list[str] | None:
     return [node.id, *reversed(parts)]
 
 
-def _exports(module: str, name: str) -> bool:
+def _uses(node: ast.AST) -> _Uses:
+    """The imports and the global names (with attribute chains) that code reads."""
+    local = _local_names(node)
+    imports: list[str] = []
+    names: list[tuple[str, tuple[str, ...]]] = []
+    inner: set[int] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Import):
+            imports.extend(alias.name for alias in sub.names)
+        elif isinstance(sub, ast.ImportFrom) and sub.module and not sub.level:
+            imports.append(sub.module)
+            imports.extend(
+                dotted
+                for alias in sub.names
+                if (dotted := _dotted(sub.module, alias.name)) is not None
+            )
+        elif isinstance(sub, ast.Attribute) and id(sub) not in inner:
+            base = sub.value
+            while isinstance(base, ast.Attribute):
+                inner.add(id(base))
+                base = base.value
+            inner.add(id(base))  # the chain's base name is resolved with it
+            chain = _chain(sub)
+            if chain and chain[0] not in local:
+                names.append((chain[0], tuple(chain[1 : _MAX_ATTRIBUTES + 1])))
+        elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+            if sub.id not in local and id(sub) not in inner:
+                names.append((sub.id, ()))
+    return _Uses(tuple(imports), tuple(names))
+
+
+def _exports(module: str) -> frozenset[str]:
+    """The names a star import of ``module`` binds; none when it cannot be imported."""
     try:
         imported = importlib.import_module(module)
     except Exception:
-        return False
-    return name in getattr(imported, "__all__", dir(imported))
+        return frozenset()
+    return frozenset(getattr(imported, "__all__", dir(imported)))
+
+
+def _reference_prefix(
+    target: str, attributes: tuple[str, ...], is_reference: Callable[[str], bool]
+) -> str | None:
+    """The longest of ``target.attr1.attr2...`` that is a reference name, if any."""
+    sizes = [len(target)]
+    for attribute in attributes:
+        sizes.append(sizes[-1] + 1 + len(attribute))
+    for end in range(len(attributes), -1, -1):
+        if sizes[end] <= _MAX_NAME_CHARS:
+            dotted = ".".join([target, *attributes[:end]])
+            if is_reference(dotted):
+                return dotted
+    return None
+
+
+def _references(
+    analysis: _Analysis, function: str, is_reference: Callable[[str], bool]
+) -> Iterator[str]:
+    """Reference names that ``function`` relies on, as found (they may repeat)."""
+    stars = [
+        module
+        for module in analysis.stars
+        if len(module) <= _MAX_NAME_CHARS and is_reference(module)
+    ]
+    star_names: dict[str, list[str]] | None = None
+    looked_up: set[tuple[str, tuple[str, ...]]] = set()
+    visited: set[int] = set()  # code nodes, by id
+    pending: list[tuple[str, tuple[str, ...]]] = [(function, ())]
+    while pending:
+        name, attributes = pending.pop()
+        if (name, attributes) in looked_up:
+            continue
+        looked_up.add((name, attributes))
+        binding = analysis.environment.get(name)
+        if binding is None:
+            if stars:
+                if star_names is None:
+                    star_names = analysis.star_names(stars)
+                yield from (f"{module}.{name}" for module in star_names.get(name, ()))
+        elif binding.kind == "import":
+            if binding.target is not None:
+                dotted = _reference_prefix(binding.target, attributes, is_reference)
+                if dotted is not None:
+                    yield dotted
+        elif id(binding.target) not in visited:
+            visited.add(id(binding.target))
+            uses = analysis.uses(binding.target)
+            yield from (d for d in uses.imports if is_reference(d))
+            pending.extend(reversed(uses.names))
 
 
 def reference_uses(
@@ -454,7 +659,8 @@ def reference_uses(
     (a ``def``, a lambda, an assignment or an import), and from there every global
     name it reads: imports (``from course.activations import relu as r``), attribute
     chains (``course.activations.relu``), star imports, imports inside the function
-    and the student's own helper functions and classes, recursively.
+    and the student's own helper functions and classes, transitively. The bindings
+    are analysed once per notebook and each piece of code is read once per call.
 
     Parameters
     ----------
@@ -467,53 +673,12 @@ def reference_uses(
     Returns
     -------
     list of str
-        Dotted names found, sorted; empty when the function is the student's own.
+        Dotted names found (at most ``_MAX_REPORTED``, 10), sorted; empty when the
+        function is the student's own.
     """
-    environment, stars = _environment(cells)
     found: set[str] = set()
-    visited: set[str] = set()
-
-    def visit_name(name: str, attributes: list[str]) -> None:
-        binding = environment.get(name)
-        if binding is None:
-            for module in stars:
-                if is_reference(module) and _exports(module, name):
-                    found.add(f"{module}.{name}")
-            return
-        if binding.kind == "import":
-            for end in range(len(attributes), -1, -1):
-                dotted = ".".join([binding.target, *attributes[:end]])
-                if is_reference(dotted):
-                    found.add(dotted)
-                    return
-            return
-        if name not in visited:
-            visited.add(name)
-            visit_code(binding.target)
-
-    def visit_code(node: ast.AST) -> None:
-        local = _local_names(node)
-        inner: set[int] = set()
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Import):
-                dotted = [alias.name for alias in sub.names]
-            elif isinstance(sub, ast.ImportFrom) and sub.module and not sub.level:
-                dotted = [sub.module] + [f"{sub.module}.{a.name}" for a in sub.names]
-            else:
-                dotted = []
-            found.update(d for d in dotted if is_reference(d))
-            if isinstance(sub, ast.Attribute) and id(sub) not in inner:
-                base = sub.value
-                while isinstance(base, ast.Attribute):
-                    inner.add(id(base))
-                    base = base.value
-                inner.add(id(base))  # the chain's base name is resolved with it
-                chain = _chain(sub)
-                if chain and chain[0] not in local:
-                    visit_name(chain[0], chain[1:])
-            elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
-                if sub.id not in local and id(sub) not in inner:
-                    visit_name(sub.id, [])
-
-    visit_name(function, [])
+    for dotted in _references(_analyse(tuple(cells)), function, is_reference):
+        found.add(dotted)
+        if len(found) == _MAX_REPORTED:
+            break
     return most_specific(found)

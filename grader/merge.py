@@ -14,13 +14,13 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import nbformat
 from nbgrader import utils as nbutils
 
 from grader.course import CourseError
-from grader.extract import MAX_NOTEBOOK_BYTES, find_notebook
+from grader.extract import find_notebook
+from grader.notebooks import NotebookError, read_nbformat
 
 
 def read_submitted_notebook(
@@ -30,8 +30,9 @@ def read_submitted_notebook(
 
     When the assignment has only one notebook (``only``) and the student renamed or
     moved it, :func:`grader.extract.find_notebook` picks the file the grader graded
-    (the one defining the most graded ``functions``). A notebook that is too large,
-    not valid JSON or without a list of cells counts as missing.
+    (the one defining the most graded ``functions``). A notebook that
+    :func:`grader.notebooks.read_nbformat` refuses counts as missing (the grader
+    gave its parts BAD_NOTEBOOK with the reason).
     """
     path = submission / f"{name}.ipynb"
     if only:
@@ -41,8 +42,8 @@ def read_submitted_notebook(
 
 def read_release(path: Path) -> nbformat.NotebookNode:
     try:
-        return nbformat.read(path, as_version=4)
-    except (OSError, ValueError) as exc:
+        return read_nbformat(path)
+    except NotebookError as exc:
         raise CourseError(
             f"released notebook {path} cannot be read ({exc}): expected the output "
             f"of grader release {path.parent.name}"
@@ -51,23 +52,9 @@ def read_release(path: Path) -> nbformat.NotebookNode:
 
 def _read_notebook(path: Path) -> nbformat.NotebookNode | None:
     try:
-        if path.is_symlink() or path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            return None
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        return read_nbformat(path)
+    except NotebookError:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        return None
-    cells = [c for c in data["cells"] if _is_cell(c)]
-    return nbformat.from_dict({**data, "cells": cells})
-
-
-def _is_cell(cell: Any) -> bool:
-    return (
-        isinstance(cell, dict)
-        and cell.get("cell_type") in ("code", "markdown", "raw")
-        and isinstance(cell.get("source", ""), (str, list))
-    )
 
 
 def cell_grade_id(cell) -> str | None:

@@ -21,6 +21,7 @@ from nbgrader.preprocessors import (
 from grader.course import CourseError, check_assignment, step_dir
 from grader.merge import cell_grade_id
 from grader.nbgrader_internals import NBGRADER_LOG, open_gradebook
+from grader.notebooks import NotebookError, read_nbformat
 
 
 def release_assignment(coursedir: CourseDirectory, assignment: str) -> list[str]:
@@ -109,12 +110,19 @@ def check_release(coursedir: CourseDirectory, assignment: str) -> list[str]:
     for name in sorted(n for n in src_files & rel_files if n.endswith(".ipynb")):
         problems += _notebook_problems(
             name,
-            nbformat.read(source / name, as_version=4),
-            nbformat.read(release / name, as_version=4),
+            _read(source / name),
+            _read(release / name),
             delimiters,
             ends,
         )
     return problems
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    try:
+        return read_nbformat(path)
+    except NotebookError as exc:
+        raise CourseError(f"notebook {path} cannot be read: {exc}") from None
 
 
 def _ignored(name: str, patterns: set[str]) -> bool:

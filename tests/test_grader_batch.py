@@ -290,6 +290,46 @@ def test_only_new_or_changed_submissions_are_graded(tmp_path, capsys):
     assert check_integrity(coursedir) == []
 
 
+def _version3(nb: dict) -> dict:
+    """The notebook as nbformat 3 wrote it: a worksheet, code in ``input``."""
+    cells = []
+    for cell in nb["cells"]:
+        old = {k: v for k, v in cell.items() if k not in ("id", "execution_count")}
+        if cell["cell_type"] == "code":
+            old["input"] = old.pop("source")
+            old["language"] = "python"
+        cells.append(old)
+    return {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {},
+        "worksheets": [{"cells": cells, "metadata": {}}],
+    }
+
+
+def test_a_version_3_notebook_is_graded_and_merged_with_its_answers(tmp_path):
+    import nbformat
+
+    coursedir = build_course(tmp_path / "course", A)
+    _write(coursedir, "old", _version3(S.notebook(S.RELU_OTHER, S.SOFTMAX_WRONG)))
+    (outcome,) = autograde(coursedir, A, jobs=1, progress=False)
+    assert {g: p.reason for g, p in outcome.parts.items()} == {
+        "relu_hidden": Reason.OK,
+        "softmax_hidden": Reason.WRONG,
+    }
+    merged = nbformat.read(
+        Path(coursedir.root, "autograded", "old", A, f"{A}.ipynb"), as_version=4
+    )
+    answers = {
+        c.metadata.nbgrader["grade_id"]: c.source
+        for c in merged.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    assert answers == {"relu": S.RELU_OTHER, "softmax": S.SOFTMAX_WRONG}
+    rows = {r.part: r.score for r in grade_rows(coursedir, A)}
+    assert rows == {"relu_hidden": 1.0, "softmax_hidden": 0.0}
+
+
 def test_a_second_run_on_the_same_course_is_refused(tmp_path):
     coursedir = build_course(tmp_path / "course", A)
     _write(coursedir, "ann", S.notebook())

@@ -24,7 +24,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ import grader
 from grader.api import grade_submission
 from grader.demo import build_course
 from grader.export import grade_rows
+from grader.extract import MAX_CELL_BYTES
 from grader.integrity import check_integrity
 from grader.problemset import DEMO_COURSE
 from grader.reasons import Reason
@@ -91,6 +92,7 @@ class Hostile:
     build: Callable[[Course], object]  # a notebook dict, raw bytes, or a writer
     expected: dict
     check: Callable | None = None
+    limits: Limits = LIMITS
 
 
 def relu_only(reason, score=0.0):
@@ -168,6 +170,11 @@ def _budget_used(result, label: str) -> int:
 def _check_disk_budget(result, course):
     written = _budget_used(result, "WROTE")
     assert 0.5 * LIMITS.disk_bytes < written <= LIMITS.disk_bytes
+
+
+def _check_cell_refused(result, course):
+    message = result.parts["relu_hidden"].message
+    assert f"more than the {MAX_CELL_BYTES} accepted" in message, message
 
 
 def _check_memory_budget(result, course):
@@ -648,6 +655,23 @@ HOSTILE = [
         lambda c: {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
         every_part(Reason.BAD_NOTEBOOK),
     ),
+    Hostile(
+        "a cell over the size accepted",
+        lambda c: S.notebook(after=["x = 1\n" * (MAX_CELL_BYTES // 6 + 1)]),
+        every_part(Reason.BAD_NOTEBOOK),
+        _check_cell_refused,
+    ),
+    Hostile(
+        "long runs of spaces in magics, at the size accepted",
+        lambda c: S.notebook(
+            before=[
+                "x" + " " * (MAX_CELL_BYTES - 30) + "= 1\n%who",
+                "y, " * ((MAX_CELL_BYTES - 30) // 3) + "= !ls",
+                "%time " + " " * (MAX_CELL_BYTES - 16),
+            ]
+        ),
+        FULL,
+    ),
     Hostile("no notebook at all", _no_notebook, every_part(Reason.MISSING_NOTEBOOK)),
     Hostile(
         "symlink to the solution notebook",
@@ -745,6 +769,8 @@ HOSTILE = [
         lambda c: S.notebook(FORKED_MEMORY),
         relu_only(MEMORY),
         _check_memory_budget,
+        # page-faulting a GiB takes seconds on a loaded machine: only memory may stop it
+        replace(LIMITS, case_seconds=6),
     ),
     Hostile(
         "returning a huge array",
@@ -861,9 +887,11 @@ def batch(tmp_path_factory):
             queue.append(CLEAN[index // 12 % len(CLEAN)])
     queue += [s for s in CLEAN if s not in queue]
 
+    limits = {h.name: h.limits for h in HOSTILE}
+
     def grade(name):
         return name, grade_submission(
-            folders[name], "demo0", limits=LIMITS, scratch_dir=scratch
+            folders[name], "demo0", limits=limits.get(name, LIMITS), scratch_dir=scratch
         )
 
     with ThreadPoolExecutor(max_workers=2) as pool:
