@@ -37,7 +37,14 @@ from pathlib import Path
 
 from benchmarks.timing import measure, median
 from grader.api import grade_submission
-from grader.demo import Student, answered_notebook, build_course, write_class
+from grader.course import step_dir
+from grader.demo import (
+    Student,
+    answered_notebook,
+    build_course,
+    course_problem_set,
+    write_class,
+)
 from grader.extract import (
     MAX_CELL_BYTES,
     MAX_CODE_BYTES,
@@ -48,7 +55,6 @@ from grader.extract import (
 )
 from grader.merge import merge_submission, read_release, read_submitted_notebook
 from grader.notebooks import MAX_NOTEBOOK_BYTES, NotebookError
-from grader.problemset import load_problem_set
 from grader.sandbox import Limits
 
 MEMORY_HOG = textwrap.dedent(
@@ -302,41 +308,43 @@ def _trusted_side(folder: Path, release, problem_set) -> None:
     merge_submission(release, submitted)
 
 
+def _padded(notebook: bytes, size: int) -> bytes:
+    """``notebook`` with a markdown cell added that brings it to ``size`` bytes."""
+    data = json.loads(notebook)
+    pad = {"cell_type": "markdown", "metadata": {}, "source": ""}
+    data["cells"].append(pad)
+    pad["source"] = "x" * (size - len(json.dumps(data).encode()))
+    return json.dumps(data).encode()
+
+
 def _pathological(tmp: Path) -> None:
     coursedir = build_course(tmp / "pathological", "demo0")
-    problem_set = load_problem_set("demo0")
-    release = read_release(Path(coursedir.root, "release", "demo0", "demo0.ipynb"))
+    problem_set = course_problem_set(coursedir, "demo0")
+    release = read_release(step_dir(coursedir, "release", "demo0") / "demo0.ipynb")
+
+    def trusted_seconds(student: str, notebook: bytes) -> float:
+        folder = _submit(coursedir, student, notebook)
+        return median(
+            measure(lambda: _trusted_side(folder, release, problem_set), repeats=3)
+        )
+
     cells = MAX_CODE_BYTES // MAX_CELL_BYTES - 1  # and the two answers
     worst = ("", 0.0)
     for index, (name, source) in enumerate(_pathological_cells().items()):
-        data = json.loads(
-            answered_notebook(coursedir, "demo0", before=[source] * cells)
-        )
-        room = MAX_NOTEBOOK_BYTES - len(json.dumps(data)) - 1000
-        data["cells"].append(
-            {"cell_type": "markdown", "metadata": {}, "source": "x" * room}
-        )
-        folder = _submit(coursedir, f"p{index}", json.dumps(data).encode())
-        seconds = median(
-            measure(
-                lambda folder=folder: _trusted_side(folder, release, problem_set),
-                repeats=3,
-            )
-        )
+        notebook = answered_notebook(coursedir, "demo0", before=[source] * cells)
+        seconds = trusted_seconds(f"p{index}", _padded(notebook, MAX_NOTEBOOK_BYTES))
         print(f"  pathological notebook, {name}: {seconds:.3f} s")
         worst = max(worst, (name, seconds), key=lambda w: w[1])
     print(
         f"  pathological notebooks: the worst ({worst[0]}) takes {worst[1]:.3f} s on "
         "the trusted side (goal: under 1 s)"
     )
-    over = answered_notebook(
-        coursedir, "demo0", before=["x = 1\n" * (MAX_CELL_BYTES // 6 + 1)]
-    )
-    folder = _submit(coursedir, "over", over)
-    seconds = median(
-        measure(lambda: _trusted_side(folder, release, problem_set), repeats=3)
-    )
-    print(f"  a cell just over the limit is refused in {seconds:.3f} s")
+    plain = answered_notebook(coursedir, "demo0")
+    seconds = trusted_seconds("big", _padded(plain, MAX_NOTEBOOK_BYTES + 1))
+    print(f"  a notebook one byte over the size limit is refused in {seconds:.4f} s")
+    over = answered_notebook(coursedir, "demo0", before=["x" * (MAX_CELL_BYTES + 1)])
+    seconds = trusted_seconds("long", _padded(over, MAX_NOTEBOOK_BYTES))
+    print(f"  a cell one byte over its limit is refused in {seconds:.4f} s")
 
 
 def main() -> None:
