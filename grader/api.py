@@ -50,6 +50,7 @@ from grader.cases import (
     Part,
     bad_output_message,
     case_inputs,
+    changed_verdict,
     error_message,
     expected_output,
     judge,
@@ -671,7 +672,9 @@ class _Grading:
                     text = f"the result of {part.function} is unusable: {exc}{where}"
                     fail = (Reason.ERROR, text)
                 else:
-                    verdict = judge(case, actual, list(expected))
+                    verdict = changed_verdict(case, record.get("changed")) or judge(
+                        case, actual, list(expected)
+                    )
                     if verdict is not None:
                         fail = (verdict.reason, verdict.message)
             if fail is not None:

@@ -18,6 +18,12 @@ Both paths compute the inputs with :func:`case_inputs` (seeded by problem set, p
 and case name, so grading twice gives the same score), convert outputs with
 :func:`grader.sandbox_runner.to_numeric` and decide with :func:`judge`, so they
 agree on every verdict.
+
+Every case also checks that the call leaves its arguments as they were given: both
+paths fingerprint the arguments before and after the call
+(:func:`grader.sandbox_runner.changed_arguments`), and a function that changes one
+in place fails with reason WRONG and a message naming it (:func:`changed_verdict`),
+before its outputs are compared. No graded function may update its inputs.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ __all__ = [
     "case_inputs",
     "expected_output",
     "judge",
+    "changed_verdict",
     "quote",
     "error_message",
     "bad_output_message",
@@ -378,3 +385,53 @@ def judge(
             text = f"{case.function}{where} {problem} (case '{case.name}'). {hint}."
         return Verdict(Reason.WRONG, text)
     return None
+
+
+def _argument_name(position, name) -> str:
+    if isinstance(name, str) and name.isidentifier() and len(name) <= 40:
+        return name
+    return f"number {position + 1}"
+
+
+def changed_verdict(case: Case, changed) -> Verdict | None:
+    """The verdict for a call that changed some of its arguments in place.
+
+    Parameters
+    ----------
+    case : Case
+    changed : list
+        ``[[position, name], ...]`` as given by
+        :func:`grader.sandbox_runner.changed_arguments` (from the sandbox, so
+        entries of another form are ignored).
+
+    Returns
+    -------
+    Verdict or None
+        ``None`` when no argument changed; otherwise reason WRONG with a message
+        naming the arguments, e.g. "relu changes its argument z in place".
+    """
+    if not isinstance(changed, list):
+        return None
+    names = list(
+        dict.fromkeys(
+            _argument_name(entry[0], entry[1])
+            for entry in changed
+            if isinstance(entry, list)
+            and len(entry) == 2
+            and isinstance(entry[0], int)
+            and 0 <= entry[0] < 1000
+        )
+    )
+    if not names:
+        return None
+    w = next((name for name in names if not name.startswith("number ")), "w")
+    noun, listed = "argument", names[-1]
+    if len(names) > 1:
+        noun, listed = "arguments", ", ".join(names[:-1]) + f" and {listed}"
+    return Verdict(
+        Reason.WRONG,
+        f"{case.function} changes its {noun} {listed} in place (case '{case.name}'): "
+        f"the caller's values must stay as they were given. Build new values "
+        f"instead ({w} = {w} - step leaves the caller's {w} alone; {w} -= step and "
+        f"{w}[i] = v change it), or work on a copy.",
+    )

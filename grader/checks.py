@@ -17,6 +17,14 @@ inspecting the function's code and globals (:func:`reference_uses_live`);
 
 Under plain nbgrader the student's code shares the kernel with these checks, so a
 hostile student can defeat them; ``grader autograde`` is the trusted path.
+
+The two paths differ by design in one respect. ``grader autograde`` scores a part on
+its own function alone; under plain nbgrader the test cell's public asserts run
+before this check, and they may call other graded functions (ps3's gradient test
+compares with central differences of the student's ``cross_entropy``), so there a
+broken function can also cost the points of parts whose public tests use it. On the
+part's own function the grader is never more lenient: its hidden cases catch every
+mistake the public asserts catch (shown by mutation testing, ``make mutants``).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from collections.abc import Callable
 from grader.cases import (
     bad_output_message,
     case_inputs,
+    changed_verdict,
     error_message,
     expected_output,
     judge,
@@ -38,7 +47,12 @@ from grader.cases import (
     reference_message,
 )
 from grader.problemset import load_problem_set
-from grader.sandbox_runner import BadOutput, to_numeric
+from grader.sandbox_runner import (
+    BadOutput,
+    changed_arguments,
+    fingerprint,
+    to_numeric,
+)
 
 __all__ = ["check_part", "check_own_code", "reference_uses_live"]
 
@@ -167,6 +181,7 @@ def check_part(problem_set: str, grade_id: str, function) -> None:
     check_own_code(problem_set, function)
     for case in part.cases:
         args = case_inputs(problem_set, part, case)
+        before = [fingerprint(arg) for arg in args]
         spec, expected = expected_output(problem_set, part, case)
         try:
             # The student's warnings and stderr prints must not reach the test
@@ -184,6 +199,7 @@ def check_part(problem_set: str, grade_id: str, function) -> None:
         except BadOutput as exc:
             message = bad_output_message(part.function, str(exc), case.name)
             raise AssertionError(message) from None
-        verdict = judge(case, actual, list(expected))
+        changed = changed_arguments(function, args, before)
+        verdict = changed_verdict(case, changed) or judge(case, actual, list(expected))
         if verdict is not None:
             raise AssertionError(verdict.message)

@@ -523,8 +523,16 @@ def _analyse(cells: tuple[Cell, ...]) -> _Analysis:
 
 
 def defining_cells(cells: Iterable[Cell], name: str) -> list[int]:
-    """Indices of the cells that bind ``name`` at module level."""
-    return list(_analyse(tuple(cells)).defined_in.get(name, ()))
+    """Indices of the cells that bind ``name`` at module level.
+
+    A cell that is not valid Python counts when one of its lines starts with
+    ``def name``: its syntax error is then why ``name`` is missing.
+    """
+    cells = tuple(cells)
+    found = set(_analyse(cells).defined_in.get(name, ()))
+    header = re.compile(rf"^(?:async[ \t]+)?def[ \t]+{re.escape(name)}\b", re.MULTILINE)
+    found.update(c.index for c in cells if c.tree is None and header.search(c.source))
+    return sorted(found)
 
 
 def _local_names(node: ast.AST) -> set[str]:

@@ -15,8 +15,9 @@ student's outputs. Steps:
 2. execute the student's code cells (``IN_DIR/job.json``) one by one in one
    namespace, each in try/except under a wall-clock alarm, as a kernel would;
 3. call each graded function on each case's hidden inputs (``IN_DIR/inputs.npz``,
-   loaded with ``allow_pickle=False``) under a per-case alarm and convert what it
-   returns into real numeric arrays (:func:`to_numeric`);
+   loaded with ``allow_pickle=False``) under a per-case alarm, convert what it
+   returns into real numeric arrays (:func:`to_numeric`) and say which arguments
+   the call changed in place (:func:`changed_arguments`);
 4. report progress as JSON lines on the inherited pipe ``RESULTS_FD``, each tagged
    with the secret; a case's outputs travel in its record as ``.npy`` bytes
    (base64), so nothing the sandbox writes outlives it.
@@ -28,7 +29,8 @@ comparing with reference outputs that never enter the sandbox. The worst a stude
 do to this runner is lose their own points.
 
 The codecs (:func:`encode_args`, :func:`decode_args`, :func:`output_spec`,
-:func:`to_numeric`) are also imported by the trusted side, so both ends agree on them.
+:func:`to_numeric`, :func:`fingerprint`, :func:`changed_arguments`) are also imported
+by the trusted side, so both ends agree on them.
 """
 
 from __future__ import annotations
@@ -174,6 +176,62 @@ def decode_args(tree, arrays) -> object:
     return tree
 
 
+def fingerprint(value) -> str:
+    """A digest of a value's exact content: structure, types, dtypes, shapes, bytes.
+
+    Values that :func:`encode_args` encodes alike and whose arrays hold the same bytes
+    share a fingerprint. A value that can no longer be encoded (an item replaced by
+    some other object, a list that contains itself) gets one that matches nothing.
+    """
+    import hashlib
+
+    import numpy as np
+
+    arrays: dict = {}
+    try:
+        tree = encode_args(value, arrays)
+    except (TypeError, ValueError, RecursionError):
+        return "unencodable"
+    digest = hashlib.sha256(json.dumps(tree).encode())
+    for array in arrays.values():  # in the order the tree names them
+        array = np.ascontiguousarray(array)
+        digest.update(f"|{array.dtype.str}{array.shape}|".encode())
+        digest.update(array.reshape(-1).view(np.uint8))
+    return digest.hexdigest()
+
+
+def parameter_names(function, count: int) -> list:
+    """Names of a function's first ``count`` positional parameters (None if unknown)."""
+    import inspect
+
+    names = [None] * count
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except Exception:
+        return names
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    positional = [p.name for p in parameters if p.kind in kinds]
+    names[: len(positional)] = positional[:count]
+    return names
+
+
+def changed_arguments(function, args, before: list) -> list:
+    """``[[position, name], ...]`` of the arguments a call changed in place.
+
+    ``before`` holds the :func:`fingerprint` of each argument taken before the call;
+    ``name`` is the parameter's name in ``function``'s signature, or None.
+    """
+    changed = [
+        position
+        for position, (arg, earlier) in enumerate(zip(args, before, strict=True))
+        if fingerprint(arg) != earlier
+    ]
+    if not changed:
+        return []
+    names = parameter_names(function, len(args))
+    return [[position, names[position]] for position in changed]
+
+
 # ----------------------------------------------------------------------------------
 # The runner
 # ----------------------------------------------------------------------------------
@@ -294,10 +352,12 @@ def encode_output(array) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _call_case(function, args, spec, max_bytes: int) -> list[str]:
+def _call_case(function, args, spec, max_bytes: int) -> tuple[list[str], list]:
+    before = [fingerprint(arg) for arg in args]
     value = function(*args)
     leaves = to_numeric(value, spec, max_bytes=max_bytes)
-    return [encode_output(leaf) for leaf in leaves]
+    outputs = [encode_output(leaf) for leaf in leaves]
+    return outputs, changed_arguments(function, args, before)
 
 
 def _flush_stdio() -> None:
@@ -387,9 +447,9 @@ def main(argv: list[str]) -> None:
             status, detail = _limited(call, limits["case_seconds"])
             if os.getpid() != main_pid:
                 os._exit(0)
-            outputs = []
+            outputs, changed = [], []
             if status == "ok":
-                outputs, detail = detail, None
+                (outputs, changed), detail = detail, None
             _flush_stdio()
             channel.emit(
                 "case_end",
@@ -399,6 +459,7 @@ def main(argv: list[str]) -> None:
                 detail=detail,
                 where=getattr(detail, "where", None),
                 outputs=outputs,
+                changed=changed,
             )
             if status != "ok":
                 break  # a part is all or nothing: its remaining cases cannot help

@@ -14,6 +14,7 @@ from grader.cases import (
     array_equal,
     case_inputs,
     case_seed,
+    changed_verdict,
     expected_output,
     judge,
     scalar_close,
@@ -104,3 +105,22 @@ def test_make_args_must_return_a_tuple():
     part = Part("g_hidden", "f", 1.0, (bad,))
     with pytest.raises(ProblemSetError, match="must return a tuple"):
         case_inputs("unit", part, bad)
+
+
+# -- arguments changed in place ------------------------------------------------------
+
+
+def test_changed_verdict_names_the_arguments_and_ignores_malformed_entries():
+    case = DEMO.part("relu_hidden").cases[0]
+    assert changed_verdict(case, []) is None
+    one = changed_verdict(case, [[0, "z"]])
+    assert one.reason is Reason.WRONG
+    assert one.message.startswith(
+        f"relu changes its argument z in place (case '{case.name}')"
+    )
+    two = changed_verdict(case, [[0, "w"], [1, "b"], [2, None]])
+    assert "changes its arguments w, b and number 3 in place" in two.message
+    hostile = changed_verdict(case, [[0, "<script>"], [1, "x" * 100]])
+    assert "arguments number 1 and number 2 in place" in hostile.message
+    for junk in ("z", {"0": "z"}, [["z", 0]], [[-1, "z"]], [[0, "z", 1]], None):
+        assert changed_verdict(case, junk) is None, junk

@@ -119,6 +119,9 @@ WRONG_VERSIONS = {
         "def relu(z):\n    return np.array([max(v, 0) for v in np.ravel(z)])\n",
         "def relu(z):\n    raise ValueError('not finished')\n",
         "def relu(z):\n    return 'relu'\n",
+        # right values, but the caller's array is changed
+        "def relu(z):\n    z[z < 0] = 0\n    return z\n",
+        "def relu(x):\n    np.maximum(x, 0, out=x)\n    return x.copy()\n",
     ],
     "softmax_hidden": [
         S.SOFTMAX_WRONG,
@@ -127,6 +130,10 @@ WRONG_VERSIONS = {
         "    e = np.exp(z - z.max(axis=0))\n"
         "    return e / e.sum(axis=0)\n",
         "def softmax(z):\n    return np.exp(z) / np.sum(np.exp(z), axis=-1)\n",
+        "def softmax(z):\n"
+        "    z -= z.max(axis=-1, keepdims=True)\n"
+        "    e = np.exp(z)\n"
+        "    return e / e.sum(axis=-1, keepdims=True)\n",
     ],
 }
 
@@ -163,3 +170,13 @@ def test_both_paths_fail_each_wrong_version_with_the_same_message(tmp_path, grad
         assert re.sub(r"\(cell \d+, line \d+; ", "(", part.message) == plain
         other = "softmax_hidden" if grade_id == "relu_hidden" else "relu_hidden"
         assert result.parts[other].reason is Reason.OK
+
+
+def test_a_function_that_changes_its_argument_is_named_on_the_plain_path():
+    message = _plain_path_message(
+        "relu_hidden",
+        "def relu(logits):\n    logits[logits < 0] = 0\n    return logits\n",
+    )
+    assert message.startswith("relu changes its argument logits in place (case '")
+    # the hint shows how, in the student's own names
+    assert "logits = logits - step leaves the caller's logits alone" in message

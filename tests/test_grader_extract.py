@@ -15,6 +15,7 @@ import pytest
 
 from grader.extract import (
     Cell,
+    defining_cells,
     find_notebook,
     read_notebook,
     reference_uses,
@@ -322,3 +323,16 @@ def test_magic_patterns_take_linear_time(index):
     elapsed = time.perf_counter() - start
     assert stripped == source + "\n"  # nothing in them is a magic
     assert elapsed < 0.1, f"{elapsed:.2f} s for {len(source)} characters"
+
+
+def test_defining_cells_finds_bindings_and_broken_definitions():
+    cells = [
+        Cell(0, "import numpy as np\nrelu = None"),
+        Cell(1, "def relu(z):\n    return np.maximum(z, 0)"),
+        Cell(2, "def relu(z):\n    return np.maximum(z, 0]"),  # not Python
+        Cell(3, "x = 1 +\n# def relu(z): in a comment"),  # not Python, no definition
+        Cell(4, "async def relu_like(z):\n    return z"),
+    ]
+    assert defining_cells(cells, "relu") == [0, 1, 2]
+    assert defining_cells(cells, "relu_like") == [4]
+    assert defining_cells(cells, "softmax") == []

@@ -7,7 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from grader.sandbox_runner import BadOutput, decode_args, encode_args, to_numeric
+from grader.sandbox_runner import (
+    BadOutput,
+    changed_arguments,
+    decode_args,
+    encode_args,
+    fingerprint,
+    parameter_names,
+    to_numeric,
+)
 
 # -- conversion of outputs, encoding of inputs ------------------------------------
 
@@ -75,3 +83,69 @@ def test_arguments_survive_the_trip_into_the_sandbox():
     assert arrays["a0"][0, 0] == 0
     with pytest.raises(TypeError, match="cannot pass"):
         encode_args((object(),), {})
+
+
+def _arguments():
+    return (
+        np.arange(6.0).reshape(2, 3),
+        [np.zeros(2), np.ones(3)],
+        {"lr": 0.1, "steps": [1, 2]},
+        np.float64(np.nan),
+        "name",
+    )
+
+
+def test_a_fingerprint_depends_on_the_content_only():
+    assert [fingerprint(a) for a in _arguments()] == [
+        fingerprint(a) for a in _arguments()
+    ]
+    assert fingerprint(np.array([np.nan])) == fingerprint(np.array([np.nan]))
+
+
+@pytest.mark.parametrize(
+    "position, change",
+    [
+        (0, lambda args: args[0].__setitem__((1, 2), 5.5)),
+        (0, lambda args: args[0].__isub__(0.0 * args[0] + 1e-300)),  # a tiny change
+        (1, lambda args: args[1].append(np.zeros(1))),
+        (1, lambda args: args[1].__setitem__(0, np.zeros(2, dtype=np.float32))),
+        (1, lambda args: args[1][1].fill(2.0)),
+        (1, lambda args: args[1].__setitem__(0, object())),
+        (1, lambda args: args[1].append(args[1])),
+        (2, lambda args: args[2].__setitem__("lr", 0.2)),
+        (2, lambda args: args[2]["steps"].pop()),
+    ],
+)
+def test_any_change_in_place_changes_the_fingerprint(position, change):
+    args = _arguments()
+    before = [fingerprint(a) for a in args]
+    change(args)
+    after = [fingerprint(a) for a in args]
+    assert [i for i in range(len(args)) if after[i] != before[i]] == [position]
+
+
+def test_changed_arguments_are_named_by_the_functions_signature():
+    def update(w, grads, config, *rest):
+        w -= 1.0
+        grads.clear()
+        return w
+
+    args = _arguments()
+    before = [fingerprint(a) for a in args]
+    update(*args)
+    assert changed_arguments(update, args, before) == [[0, "w"], [1, "grads"]]
+    assert changed_arguments(update, _arguments(), before) == []
+
+
+def test_parameter_names_are_none_where_the_signature_says_nothing():
+    assert parameter_names(lambda a, /, b, *c, d=1: 0, 4) == ["a", "b", None, None]
+
+    class Hostile:
+        def __call__(self, *args):
+            return 0
+
+        @property
+        def __signature__(self):
+            raise RuntimeError("no")
+
+    assert parameter_names(Hostile(), 2) == [None, None]

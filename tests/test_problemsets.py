@@ -658,3 +658,39 @@ def test_plain_nbgrader_autograde_agrees_with_the_sandboxed_grader(
     points = sum(part.points for part in load_problem_set(problem_set).parts)
     assert sum(autograded_scores(tmp_path, problem_set, "correct").values()) == points
     assert sum(autograded_scores(tmp_path, problem_set, "mistakes").values()) < points
+
+
+@needs_mnist
+@needs_sandbox
+@pytest.mark.slow
+def test_a_broken_function_costs_other_parts_only_under_plain_nbgrader(
+    tmp_path, monkeypatch
+):
+    """The one difference by design (README, grader.checks): parts stand alone.
+
+    The public test of ``cross_entropy_gradient`` checks the gradient against
+    central differences of the student's own ``cross_entropy``. With that cell
+    broken, plain nbgrader also fails the gradient's test cell; the grader scores
+    each part on its own function, so a right gradient keeps its points. A function
+    that itself calls the broken one (``fit_softmax_regression``) fails on both.
+    """
+    problem_set = "ps3"
+    api = nbgrader_course(tmp_path, [problem_set], monkeypatch)
+    assert api.generate_assignment(problem_set, force=True)["success"]
+    broken = "def cross_entropy(y, z):\n    return np.mean(-np.log(z[y]]))\n"
+    folder = tmp_path / "submitted" / "student" / problem_set
+    write_submission(
+        folder, problem_set, submission(problem_set, {"cross_entropy": broken})
+    )
+    result = api.autograde(problem_set, "student", force=True)
+    assert result["success"], result.get("error") or result.get("log")
+    plain = autograded_scores(tmp_path, problem_set, "student")
+    sandboxed = grade_submission(folder, problem_set, student="student")
+    points = {p.grade_id: p.points for p in load_problem_set(problem_set).parts}
+    lost = {"cross_entropy_hidden", "fit_softmax_regression_hidden"}
+    assert {g: r.score for g, r in sandboxed.parts.items()} == {
+        g: 0.0 if g in lost else p for g, p in points.items()
+    }
+    lost.add("cross_entropy_gradient_hidden")
+    assert plain == {g: 0.0 if g in lost else p for g, p in points.items()}
+    assert "SyntaxError" in sandboxed.parts["cross_entropy_hidden"].message
