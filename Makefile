@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test bench demo lint venv clean
+.PHONY: lab test bench mutants demo lint venv clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Mutants of the solutions against the hidden cases (benchmarks/mutants.py).
+mutants: $(STAMP)
+	$(BIN)/python -m benchmarks.mutants
 
 demo: $(STAMP)
 	$(BIN)/python -m grader.demo

@@ -88,6 +88,13 @@ class Comparison:
 
 WRONG_VALUES = "returned wrong values"
 
+_KIND_NAMES = {
+    "b": "booleans",
+    "i": "integers",
+    "u": "integers",
+    "f": "floating-point numbers",
+}
+
 
 def _shape_mismatch(actual: np.ndarray, expected: np.ndarray) -> str | None:
     if actual.shape != expected.shape:
@@ -97,16 +104,28 @@ def _shape_mismatch(actual: np.ndarray, expected: np.ndarray) -> str | None:
     return None
 
 
+def _kind_mismatch(actual: np.ndarray, expected: np.ndarray) -> str | None:
+    """Booleans, integers (signed or not) and floats are three different kinds."""
+    wanted = _KIND_NAMES.get(expected.dtype.kind)
+    given = _KIND_NAMES.get(actual.dtype.kind, f"dtype {actual.dtype}")
+    if wanted is None or given == wanted:
+        return None
+    return f"returned {given} (dtype {actual.dtype}) where {wanted} were expected"
+
+
 @dataclass(frozen=True)
 class AllClose(Comparison):
     """Same shape, and ``|actual - expected| <= atol + rtol * |expected|`` everywhere.
 
     Unlike :func:`numpy.allclose` the shapes must be equal (no broadcasting), and a
-    NaN or infinity only matches the same value in the reference.
+    NaN or infinity only matches the same value in the reference. With
+    ``same_kind``, close values must also be numbers of the reference's kind
+    (booleans, integers or floats), e.g. the flag ``converged`` a bool and not 0 or 1.
     """
 
     rtol: float = 1e-6
     atol: float = 1e-9
+    same_kind: bool = False
 
     def mismatch(self, actual: np.ndarray, expected: np.ndarray) -> str | None:
         wrong_shape = _shape_mismatch(actual, expected)
@@ -120,12 +139,18 @@ class AllClose(Comparison):
             return "returned an infinite value where a finite one was expected"
         if not np.all(np.isclose(a, e, rtol=self.rtol, atol=self.atol, equal_nan=True)):
             return WRONG_VALUES
-        return None
+        return _kind_mismatch(actual, expected) if self.same_kind else None
 
 
 @dataclass(frozen=True)
 class ArrayEqual(Comparison):
-    """Same shape and exactly the same values (labels, counts, booleans)."""
+    """Same shape and exactly the same values (labels, counts, booleans).
+
+    ``True`` equals 1 and ``2.0`` equals 2, unless ``same_kind`` asks for numbers of
+    the reference's kind too (integer labels, not booleans or floats).
+    """
+
+    same_kind: bool = False
 
     def mismatch(self, actual: np.ndarray, expected: np.ndarray) -> str | None:
         wrong_shape = _shape_mismatch(actual, expected)
@@ -133,7 +158,7 @@ class ArrayEqual(Comparison):
             return wrong_shape
         if not np.array_equal(actual, expected, equal_nan=expected.dtype.kind == "f"):
             return WRONG_VALUES
-        return None
+        return _kind_mismatch(actual, expected) if self.same_kind else None
 
 
 @dataclass(frozen=True)
@@ -142,28 +167,33 @@ class ScalarClose(Comparison):
 
     rtol: float = 1e-6
     atol: float = 1e-9
+    same_kind: bool = False
 
     def mismatch(self, actual: np.ndarray, expected: np.ndarray) -> str | None:
         if actual.size != 1:
             return f"returned {actual.size} values where a single number was expected"
-        return AllClose(self.rtol, self.atol).mismatch(
+        return AllClose(self.rtol, self.atol, self.same_kind).mismatch(
             actual.reshape(()), expected.reshape(())
         )
 
 
-def allclose(rtol: float = 1e-6, atol: float = 1e-9) -> AllClose:
+def allclose(
+    rtol: float = 1e-6, atol: float = 1e-9, *, same_kind: bool = False
+) -> AllClose:
     """Compare arrays of the same shape with tolerances (see :class:`AllClose`)."""
-    return AllClose(rtol, atol)
+    return AllClose(rtol, atol, same_kind)
 
 
-def array_equal() -> ArrayEqual:
+def array_equal(*, same_kind: bool = False) -> ArrayEqual:
     """Compare arrays of the same shape exactly (see :class:`ArrayEqual`)."""
-    return ArrayEqual()
+    return ArrayEqual(same_kind)
 
 
-def scalar_close(rtol: float = 1e-6, atol: float = 1e-9) -> ScalarClose:
+def scalar_close(
+    rtol: float = 1e-6, atol: float = 1e-9, *, same_kind: bool = False
+) -> ScalarClose:
     """Compare a single number with tolerances (see :class:`ScalarClose`)."""
-    return ScalarClose(rtol, atol)
+    return ScalarClose(rtol, atol, same_kind)
 
 
 # ----------------------------------------------------------------------------------

@@ -9,6 +9,11 @@ Every input of the perceptron cases holds small integers (as floats), so that ev
 score is computed exactly whatever the order of the additions: a student's loop and
 the course's blocked implementation then take the same decisions, also on the
 scores that are exactly 0.
+
+The release promises labels and epoch counts of int and flags of bool, so the
+predictions and the training loops are compared with ``same_kind=True``: a bool or
+float array of labels, or a flag returned as 0 or 1, has the right values but not
+the promised type.
 """
 
 from __future__ import annotations
@@ -186,6 +191,13 @@ def _half_lr(rng):
     return w, b, x, label, 0.5
 
 
+def _both_labels(rng):
+    """Points listed twice, label 0 then 1: each pair brings the parameters back to
+    the starting zeros (a false positive, then a missed positive)."""
+    points = np.stack([_weights(rng, 3) for _ in range(3)])
+    return np.repeat(points, 2, axis=0), np.tile([0, 1], 3), 1.0, 100
+
+
 def _separable_training(rng):
     X, y = _separable(rng, 40, 3)
     return X, y, 1.0, 100
@@ -316,6 +328,14 @@ _TRAINING = (
     "update on every mistake and stop after the first epoch without a mistake (that "
     "epoch counts in n_epochs)"
 )
+_LABELS = (
+    "predict must return 1 where X @ w + b >= 0 and 0 elsewhere, one label per row "
+    "of X, in an array of int (not of bool or float)"
+)
+_FLAGS = (
+    "return n_epochs as an int, and converged and cycling as bools (True or False) "
+    "rather than integers"
+)
 _MULTICLASS_RULE = (
     "on a mistake add lr * x to the row of the true class, subtract it from the row "
     "of the predicted class and leave the other rows alone (biases + lr and - lr), "
@@ -347,16 +367,15 @@ PARTS = [
                 "predict",
                 _points,
                 _predict,
-                array_equal(),
-                "predict must return 1 where X @ w + b >= 0 and 0 elsewhere, one "
-                "label per row of X",
+                array_equal(same_kind=True),
+                _LABELS,
             ),
             Case(
                 "scores exactly zero",
                 "predict",
                 _zero_scores,
                 _predict,
-                array_equal(),
+                array_equal(same_kind=True),
                 "a score of exactly 0 belongs to class 1: compare with >= 0, not > 0",
             ),
             Case(
@@ -364,7 +383,7 @@ PARTS = [
                 "predict",
                 _bias_only,
                 _predict,
-                array_equal(),
+                array_equal(same_kind=True),
                 "the bias shifts every score: the score is X @ w + b",
             ),
             Case(
@@ -372,7 +391,7 @@ PARTS = [
                 "predict",
                 _one_point,
                 _predict,
-                array_equal(),
+                array_equal(same_kind=True),
                 "for one sample, X of shape (1, n_features), predict must return "
                 "an array of shape (1,)",
             ),
@@ -437,15 +456,15 @@ PARTS = [
                 "train_perceptron",
                 _separable_training,
                 _train_perceptron,
-                allclose(),
-                _TRAINING,
+                allclose(same_kind=True),
+                f"{_TRAINING}; {_FLAGS}",
             ),
             Case(
                 "learning rate 0.5",
                 "train_perceptron",
                 _separable_lr,
                 _train_perceptron,
-                allclose(),
+                allclose(same_kind=True),
                 f"{_TRAINING}; every update is scaled by lr",
             ),
             Case(
@@ -453,17 +472,28 @@ PARTS = [
                 "train_perceptron",
                 _xor,
                 _train_perceptron,
-                allclose(),
+                allclose(same_kind=True),
                 "on data that are not linearly separable the weights at the end of "
                 "an epoch come back to those at the end of an earlier epoch (or to "
                 "the starting zeros): stop there, with cycling True",
+            ),
+            Case(
+                "a point with both labels",
+                "train_perceptron",
+                _both_labels,
+                _train_perceptron,
+                allclose(same_kind=True),
+                "compare the parameters at the end of each epoch with those at the "
+                "end of every earlier epoch and with the starting zeros (put them "
+                "in the set of states seen before the first epoch): coming back to "
+                "either is cycling",
             ),
             Case(
                 "epoch budget",
                 "train_perceptron",
                 _budget,
                 _train_perceptron,
-                allclose(),
+                allclose(same_kind=True),
                 "run at most max_epochs epochs; when training stops there, "
                 "converged and cycling are both False and n_epochs is max_epochs",
             ),
@@ -472,7 +502,7 @@ PARTS = [
                 "train_perceptron",
                 _one_feature,
                 _train_perceptron,
-                allclose(),
+                allclose(same_kind=True),
                 _TRAINING,
             ),
         ),
@@ -487,7 +517,7 @@ PARTS = [
                 "predict_multiclass",
                 _class_points,
                 _predict_multiclass,
-                array_equal(),
+                array_equal(same_kind=True),
                 "predict_multiclass must return, for each row of X, the index of "
                 "its largest score in X @ W.T + b",
             ),
@@ -496,7 +526,7 @@ PARTS = [
                 "predict_multiclass",
                 _ties,
                 _predict_multiclass,
-                array_equal(),
+                array_equal(same_kind=True),
                 "on a tie the lowest class index wins, as np.argmax(scores, axis=1) "
                 "does",
             ),
@@ -505,7 +535,7 @@ PARTS = [
                 "predict_multiclass",
                 _one_class_point,
                 _predict_multiclass,
-                array_equal(),
+                array_equal(same_kind=True),
                 "for one sample, X of shape (1, n_features), return an array of "
                 "shape (1,)",
             ),
@@ -514,7 +544,7 @@ PARTS = [
                 "predict_multiclass",
                 _square,
                 _predict_multiclass,
-                array_equal(),
+                array_equal(same_kind=True),
                 "W has one row per class, so the scores are X @ W.T + b",
             ),
         ),
@@ -529,7 +559,7 @@ PARTS = [
                 "train_multiclass",
                 _blobs,
                 _train_multiclass,
-                allclose(),
+                allclose(same_kind=True),
                 _MULTICLASS_RULE,
             ),
             Case(
@@ -537,7 +567,7 @@ PARTS = [
                 "train_multiclass",
                 _ten_classes,
                 _train_multiclass,
-                allclose(),
+                allclose(same_kind=True),
                 _MULTICLASS_RULE,
             ),
             Case(
@@ -545,7 +575,7 @@ PARTS = [
                 "train_multiclass",
                 _absent_class,
                 _train_multiclass,
-                allclose(),
+                allclose(same_kind=True),
                 "W and b must have n_classes rows, even for a class that has no "
                 "example in y",
             ),
@@ -554,7 +584,7 @@ PARTS = [
                 "train_multiclass",
                 _one_epoch,
                 _train_multiclass,
-                allclose(),
+                allclose(same_kind=True),
                 "stop after max_epochs epochs and return how many epochs ran",
             ),
             Case(
@@ -562,7 +592,7 @@ PARTS = [
                 "train_multiclass",
                 _lr_two,
                 _train_multiclass,
-                allclose(),
+                allclose(same_kind=True),
                 f"{_MULTICLASS_RULE}; every update is scaled by lr",
             ),
         ),

@@ -10,6 +10,12 @@ answer, graded by hand in formgrader.
 Derivatives are compared with an absolute tolerance of ``1e-12`` as well as a
 relative one: ``s * (1 - s)`` (the formula of the lectures) loses relative precision
 in the tails of the sigmoid, where its absolute error stays below ``1e-16``.
+
+The release promises a loss without NaN for a confident model (its tip on
+``np.logaddexp``): two loss cases have scores beyond the saturation of the sigmoid
+in float64, where ``sigmoid(z)`` is exactly 0 or 1 and the formula taken literally
+gives NaN or infinity. The convergence flag of ``fit_logistic_regression`` must be
+a bool (``same_kind=True``).
 """
 
 from __future__ import annotations
@@ -74,6 +80,10 @@ def _zero(rng):
     return (np.float64(0.0),)
 
 
+def _python_float(rng):
+    return (float(rng.normal(scale=3.0)),)
+
+
 def _large_derivative(rng):
     z = rng.uniform(20, 700, size=6) * rng.choice([-1.0, 1.0], size=6)
     return (rng.permutation(np.concatenate([[-800.0, -30.0, 30.0, 800.0], z])),)
@@ -84,6 +94,37 @@ def _model(rng, n, d, scale=1.0):
     w, b = rng.normal(scale=scale, size=d), float(rng.normal(scale=scale))
     y = rng.integers(0, 2, size=n)
     return w, b, X, y
+
+
+def _scored(rng, z, d=3):
+    """``w, b, X`` with the scores ``X @ w + b`` equal to ``z`` (up to rounding)."""
+    w, b = rng.normal(size=d), float(rng.normal())
+    X = rng.normal(size=(len(z), d))
+    X += ((z - X @ w - b) / (w @ w))[:, None] * w
+    return w, b, X
+
+
+def _beyond_saturation(rng):
+    """Right and sure. In float64, sigmoid(z) is exactly 1 for z above about 36.8 and
+    exactly 0 for z below about -745.2 (below about -709.8 when computed as
+    1 / (1 + exp(-z)), where exp(-z) overflows): scores of 40 to 60 and of 750 to 900,
+    of both signs, saturate it however it is computed."""
+    moderate, huge = rng.uniform(40, 60, 6), rng.uniform(750, 900, 6)
+    z = np.concatenate([moderate[:3], huge[:3], -moderate[3:], -huge[3:]])
+    y = (z > 0).astype(np.int64)
+    order = rng.permutation(len(z))
+    w, b, X = _scored(rng, z[order])
+    return w, b, X, y[order]
+
+
+def _confident_mistakes(rng):
+    """Saturated scores of both signs, two of them on the wrong side."""
+    z = np.concatenate([rng.uniform(40, 60, 4), -rng.uniform(40, 60, 4)])
+    y = (z > 0).astype(np.int64)
+    y[[0, 4]] = 1 - y[[0, 4]]
+    order = rng.permutation(len(z))
+    w, b, X = _scored(rng, z[order])
+    return w, b, X, y[order]
 
 
 def _random(rng):
@@ -200,6 +241,16 @@ PARTS = [
                 allclose(**_TOLERANCE),
                 "sigmoid(0) is 1/2",
             ),
+            Case(
+                "a Python float",
+                "sigmoid",
+                _python_float,
+                sigmoid,
+                allclose(**_TOLERANCE),
+                f"{_SIGMOID}; it must also work on a single Python number (a float "
+                f"has no shape and cannot be indexed: np.asarray(z) makes it an "
+                f"array)",
+            ),
         ),
     ),
     Part(
@@ -240,6 +291,15 @@ PARTS = [
                 allclose(**_TOLERANCE),
                 "the derivative of the sigmoid at 0 is 1/4",
             ),
+            Case(
+                "a Python float",
+                "sigmoid_derivative",
+                _python_float,
+                sigmoid_derivative,
+                allclose(**_TOLERANCE),
+                f"{_DERIVATIVE}; it must also work on a single Python number (a "
+                f"float has no numpy methods: np.asarray(z) makes it an array)",
+            ),
         ),
     ),
     Part(
@@ -278,6 +338,27 @@ PARTS = [
                 _loss,
                 scalar_close(1e-6, 1e-10),
                 f"{_LOSS}; a confident right model has a small positive loss",
+            ),
+            Case(
+                "saturated sigmoid",
+                "logistic_loss",
+                _beyond_saturation,
+                _loss,
+                scalar_close(1e-6, 1e-10),
+                f"{_LOSS}; here the scores are so large that y_hat is exactly 0 or 1 "
+                f"in floating point, where log(y_hat) or log(1 - y_hat) is -inf (and "
+                f"0 * -inf is NaN): compute -log(y_hat) as np.logaddexp(0, -z) and "
+                f"-log(1 - y_hat) as np.logaddexp(0, z) from the scores z",
+            ),
+            Case(
+                "confident mistakes",
+                "logistic_loss",
+                _confident_mistakes,
+                _loss,
+                scalar_close(1e-6, 1e-10),
+                f"{_LOSS}; a confident wrong prediction has a large but finite "
+                f"loss: compute both terms from the scores z with np.logaddexp, "
+                f"since clipping y_hat away from 0 and 1 changes the loss",
             ),
         ),
     ),
@@ -333,7 +414,7 @@ PARTS = [
                 "fit_logistic_regression",
                 _overlapping,
                 _fit,
-                allclose(1e-5, 1e-9),
+                allclose(1e-5, 1e-9, same_kind=True),
                 _FIT,
             ),
             Case(
@@ -341,7 +422,7 @@ PARTS = [
                 "fit_logistic_regression",
                 _look_back,
                 _fit,
-                allclose(1e-5, 1e-9),
+                allclose(1e-5, 1e-9, same_kind=True),
                 f"{_FIT}: with k = 5 compare the loss with the one 5 steps earlier",
             ),
             Case(
@@ -349,7 +430,7 @@ PARTS = [
                 "fit_logistic_regression",
                 _budget,
                 _fit,
-                allclose(1e-5, 1e-9),
+                allclose(1e-5, 1e-9, same_kind=True),
                 f"{_FIT}; after max_steps steps the losses hold max_steps + 1 "
                 f"values and converged is False",
             ),
@@ -358,7 +439,7 @@ PARTS = [
                 "fit_logistic_regression",
                 _one_feature,
                 _fit,
-                allclose(1e-5, 1e-9),
+                allclose(1e-5, 1e-9, same_kind=True),
                 _FIT,
             ),
         ),

@@ -25,6 +25,16 @@ def _fit(X, y, n_classes, lr, eps, max_steps):
     return model.coef_, model.intercept_, model.loss_history_
 
 
+def _fit_without_stopping(X, y, n_classes, lr, eps, max_steps):
+    """The reference for eps = 0, which the course refuses: no change is below 0, so
+    the loop takes all max_steps steps (a look-back k beyond the budget never fires)."""
+    assert eps == 0.0
+    model = SoftmaxRegression(
+        lr=lr, max_steps=max_steps, eps=1.0, k=max_steps + 1, n_classes=n_classes
+    ).fit(X, y)
+    return model.coef_, model.intercept_, model.loss_history_
+
+
 # ----------------------------------------------------------------------------------
 # Hidden inputs
 # ----------------------------------------------------------------------------------
@@ -124,6 +134,12 @@ def _fit_unused(rng):
 def _fit_budget(rng):
     X, y = _blobs(rng, 40, 4, 3)
     return X, y, 3, 0.2, 1e-12, 20
+
+
+def _fit_flat(rng):
+    """Zero features and balanced labels: nothing moves, every loss is exactly log 2."""
+    y = rng.permutation(np.repeat([0, 1], 3))
+    return np.zeros((6, 3)), y, 2, 0.5, 0.0, 5
 
 
 def _fit_wide(rng):
@@ -357,6 +373,15 @@ PARTS = [
                 _fit,
                 allclose(1e-5, 1e-9),
                 f"{_FIT}; after max_steps steps the losses hold max_steps + 1 values",
+            ),
+            Case(
+                "eps = 0 and a loss that does not change",
+                "fit_softmax_regression",
+                _fit_flat,
+                _fit_without_stopping,
+                allclose(1e-5, 1e-9),
+                f"{_FIT}; the rule is strict (less than eps): with eps = 0 it never "
+                f"stops early, even when two losses are equal",
             ),
             Case(
                 "ten features",

@@ -196,6 +196,13 @@ def _opposite(rng):
     return a, -a
 
 
+def _tiny(rng):
+    """Entries with |a| + |b| below the floor 1e-8, where it sets the denominator."""
+    a = 1e-9 * rng.uniform(1.0, 4.0, size=5)
+    b = 1e-9 * rng.uniform(0.0, 1.0, size=5)
+    return a, b
+
+
 def _mixed_sizes(rng):
     a = np.array([1e-3, 2.0, -5.0, 0.1])
     return a, a + np.array([1e-4, 1e-4, -2e-3, 5e-2])
@@ -518,6 +525,15 @@ PARTS = [
                 rel_error,
                 scalar_close(),
                 f"{_REL_ERROR}: the largest over the entries, not the mean",
+            ),
+            Case(
+                "tiny gradients",
+                "rel_error",
+                _tiny,
+                rel_error,
+                scalar_close(),
+                f"{_REL_ERROR}: where |a| + |b| is below 1e-8 the denominator is the "
+                f"floor 1e-8 itself",
             ),
         ),
     ),

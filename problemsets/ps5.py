@@ -123,6 +123,16 @@ def _steep_sigmoids(rng):
     return _points(rng, a, b), a, b, rng.normal(size=11), "sigmoid", 100.0
 
 
+def _on_thresholds(rng):
+    """Every x on a threshold or a node. On [0, 4] with 8 steps (h = 1/2) the nodes,
+    the thresholds and the scores (s / h) (x - t_k) are exact in floating point in
+    every usual way of computing them, so a unit sits exactly at H(0) at x = t_k."""
+    a, b, n_steps = 0.0, 4.0, 8
+    nodes = np.linspace(a, b, n_steps + 1)
+    x = rng.permutation(np.concatenate([(nodes[:-1] + nodes[1:]) / 2, nodes]))
+    return x, a, b, rng.normal(size=n_steps + 1), "step", 3.0
+
+
 def _outside(rng):
     a, b = 0.0, 1.0
     x = rng.uniform(-1.0, 2.0, size=30)
@@ -307,6 +317,15 @@ PARTS = [
                 _STAIRCASE,
             ),
             Case(
+                "x on the thresholds",
+                "staircase",
+                _on_thresholds,
+                _staircase,
+                allclose(1e-6, 1e-9),
+                f"{_STAIRCASE}; at x = t_k a step unit already fires: H(0) = 1 (use "
+                f">= 0, not > 0)",
+            ),
+            Case(
                 "outside the interval",
                 "staircase",
                 _outside,
@@ -384,6 +403,26 @@ PARTS = [
                 _pieces_for_error,
                 array_equal(),
                 _PIECES,
+            ),
+            Case(
+                "an error of exactly max_error",
+                "pieces_for_error",
+                # One ramp through |x| on [-1, 1] is the constant 1: its largest
+                # error, at x = 0, is exactly 1 in floating point.
+                lambda rng: ("|x|", 1.0),
+                _pieces_for_error,
+                array_equal(),
+                f"{_PIECES}; an error equal to max_error is allowed (<=, not <)",
+            ),
+            Case(
+                "an error just below one ramp's",
+                "pieces_for_error",
+                # One ramp through |x| on [-1, 1] misses by exactly 1 at x = 0, a
+                # point of np.linspace(-1, 1, 1001) (of no grid with an even count).
+                lambda rng: ("|x|", 0.9995),
+                _pieces_for_error,
+                array_equal(),
+                f"{_PIECES}; measure the error on exactly those 1001 points",
             ),
             Case(
                 "wiggle",

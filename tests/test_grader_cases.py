@@ -54,6 +54,32 @@ def test_array_equal_and_scalar_close():
     assert "2 values" in scalar_close().mismatch(np.array([0.5, 0.5]), np.array(0.5))
 
 
+def test_same_kind_asks_for_the_reference_kind_of_number():
+    labels = np.array([1, 0, 1])
+    assert array_equal().mismatch(labels.astype(bool), labels) is None
+    assert array_equal(same_kind=True).mismatch(labels.astype(bool), labels) == (
+        "returned booleans (dtype bool) where integers were expected"
+    )
+    assert "floating-point numbers (dtype float64) where integers" in (
+        array_equal(same_kind=True).mismatch(labels.astype(float), labels)
+    )
+    # Signed and unsigned integers, or float32 and float64, are the same kind.
+    assert array_equal(same_kind=True).mismatch(labels.astype(np.uint8), labels) is None
+    close = allclose(same_kind=True)
+    halves = np.array([0.5, 1.0])
+    assert close.mismatch(halves.astype(np.float32), halves) is None
+    assert close.mismatch(np.array([1, 2]), np.array([1.0, 2.0])) == (
+        "returned integers (dtype int64) where floating-point numbers were expected"
+    )
+    flag = scalar_close(same_kind=True)
+    assert flag.mismatch(np.array(True), np.array(True)) is None
+    assert flag.mismatch(np.array(1), np.array(True)) == (
+        "returned integers (dtype int64) where booleans were expected"
+    )
+    # Wrong values are reported as such, before the kind.
+    assert flag.mismatch(np.array(0), np.array(True)) == "returned wrong values"
+
+
 def test_judge_messages_name_the_case_but_no_numbers():
     part = DEMO.part("softmax_hidden")
     case = part.cases[2]
